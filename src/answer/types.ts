@@ -1,0 +1,46 @@
+/** What the answer stage hands to the conversation core and to the CLI. */
+
+export type Language = 'vi' | 'en';
+
+export type AnswerKind =
+  | 'answer'
+  /** The reports do not say. */
+  | 'not_found'
+  /** The question names a place, body or document that no report covers. */
+  | 'unknown_entity'
+  /** Prompt injection, requests for configuration or secrets. */
+  | 'refused'
+  /** Empty, emoji-only or otherwise unusable input. */
+  | 'invalid';
+
+export interface Citation {
+  /** Stable document id (corpus file name without extension). */
+  document: string;
+  /** Human title with number, issuer and date. */
+  title: string;
+  /** Section path joined with " › ", ending in "chú thích N" for footnotes. */
+  section: string;
+  /** The cited text, in the original spelling. */
+  quote: string;
+  chunkId: string;
+}
+
+export interface Answer {
+  question: string;
+  answered: boolean;
+  kind: AnswerKind;
+  language: Language;
+  /** Answer text without the citation list; channels render citations themselves. */
+  text: string;
+  citations: Citation[];
+  /** Which path produced the text (extractive or llm), for logs and tests. */
+  via: 'extractive' | 'llm';
+}
+
+/** One earlier exchange, used to resolve follow-ups ("còn Kon Tum thì sao?"). */
+export interface ConversationTurn {
+  question: string;
+  /** The standalone question that was actually answered. */
+  resolvedQuestion: string;
+  answer: Answer;
+}

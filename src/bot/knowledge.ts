@@ -1,0 +1,56 @@
+import type { Answer, ConversationTurn } from '../answer/types.js';
+
+/** A document as listed by /nguon. */
+export interface DocumentSummary {
+  id: string;
+  title: string;
+  number?: string;
+  issuer?: string;
+  date?: string;
+  sectionCount: number;
+  footnoteCount: number;
+}
+
+/** The full passage behind a citation, for /trichdan N and citation buttons. */
+export interface Passage {
+  chunkId: string;
+  documentTitle: string;
+  section: string;
+  text: string;
+}
+
+export interface IngestReport {
+  documents: number;
+  sections: number;
+  footnotes: number;
+  chunks: number;
+  added: string[];
+  changed: string[];
+  removed: string[];
+  skipped: { file: string; reason: string }[];
+  durationMs: number;
+}
+
+/**
+ * Everything the conversation core needs from the reports. The core never touches the index,
+ * the file system or HTTP directly; tests give it a fake.
+ */
+export interface KnowledgeBase {
+  ask(question: string, history: readonly ConversationTurn[]): Promise<{ answer: Answer; resolvedQuestion: string }>;
+  listDocuments(): DocumentSummary[];
+  passage(chunkId: string): Passage | undefined;
+  /** Adds (or replaces) a corpus file and re-indexes. Throws IngestRejected for bad files. */
+  addDocument(fileName: string, content: Buffer): Promise<IngestReport>;
+  reload(): Promise<IngestReport>;
+}
+
+/** A file the corpus will not take, with a message fit for the user. */
+export class IngestRejected extends Error {
+  constructor(
+    readonly reason: string,
+    readonly file: string,
+  ) {
+    super(`${file}: ${reason}`);
+    this.name = 'IngestRejected';
+  }
+}
