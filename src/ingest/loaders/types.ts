@@ -1,0 +1,54 @@
+/**
+ * What a format loader hands to the structure parser. Loaders only turn bytes into paragraphs
+ * (with explicit headings and footnotes where the format has them); everything about report
+ * structure, metadata and chunking happens once, format-independently, in structure.ts.
+ */
+
+export type SourceFormat = 'txt' | 'md' | 'docx' | 'pdf';
+
+export interface FootnoteAnchor {
+  /** Footnote number as the document numbers it. */
+  n: number;
+  /** Offset inside the block's `text` where the footnote mark stood. */
+  offset: number;
+}
+
+export interface SourceBlock {
+  /** One paragraph, heading or list item, in the original spelling (NFC). No trailing newline. */
+  text: string;
+  /** Offsets of the block in `LoadedSource.originalText`. */
+  start: number;
+  end: number;
+  /** Explicit heading level from the format (Word "Heading N" → N, Markdown "#"s). */
+  headingLevel?: number;
+  /** Footnote marks inside this block, in order. */
+  footnoteAnchors: FootnoteAnchor[];
+}
+
+export interface SourceFootnote {
+  n: number;
+  text: string;
+  start: number;
+  end: number;
+}
+
+export interface LoadedSource {
+  format: SourceFormat;
+  /** The text that every offset refers to and that quotes are cut from. */
+  originalText: string;
+  blocks: SourceBlock[];
+  footnotes: SourceFootnote[];
+  /** Front-matter fields of a .md file (title, number, issuer, date, …). */
+  frontMatter?: Record<string, string>;
+}
+
+/** A file the loader cannot read; `reason` is shown to users and in the ingest summary. */
+export class UnsupportedDocumentError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(reason, options);
+    this.name = 'UnsupportedDocumentError';
+  }
+}
