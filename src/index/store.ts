@@ -1,0 +1,249 @@
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import { Document } from '@langchain/core/documents';
+import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
+import { LexicalIndex, lexicalDoc } from './lexical.js';
+import type { EmbedderFactory, IndexEmbedder } from './embedder.js';
+import type { Chunk, ParsedDocument } from '../ingest/types.js';
+
+/**
+ * The persisted index. Each build is written into a fresh version directory; only when every
+ * file is on disk does the CURRENT pointer switch to it (write-aside then rename, both atomic
+ * on POSIX). A crash at any point leaves CURRENT naming a complete older version.
+ */
+
+export const SCHEMA_VERSION = 3;
+
+export interface ManifestFile {
+  sha256: string;
+  sizeBytes: number;
+  documentId?: string;
+  skipped?: string;
+}
+
+export interface IndexManifest {
+  schemaVersion: number;
+  embedderId: string;
+  createdAt: string;
+  files: Record<string, ManifestFile>;
+  counts: { documents: number; sections: number; footnotes: number; chunks: number };
+}
+
+export interface IndexSnapshot {
+  dir: string;
+  manifest: IndexManifest;
+  documents: ParsedDocument[];
+  documentById: Map<string, ParsedDocument>;
+  chunks: Chunk[];
+  chunkById: Map<string, Chunk>;
+  lexical: LexicalIndex;
+  vectors: HNSWLib;
+  embedder: IndexEmbedder;
+}
+
+export class IndexLockedError extends Error {
+  constructor(readonly pid: number) {
+    super(`Một lần ingest khác đang chạy (pid ${pid}); hãy đợi nó kết thúc / another ingest is running (pid ${pid})`);
+    this.name = 'IndexLockedError';
+  }
+}
+
+export class IndexMissingError extends Error {
+  constructor(dir: string) {
+    super(`Chưa có chỉ mục tại ${dir}; hãy chạy "npm run ingest" / no index at ${dir}: run "npm run ingest"`);
+    this.name = 'IndexMissingError';
+  }
+}
+
+const CURRENT = 'CURRENT';
+const LOCK = '.lock';
+
+/** Text the vector embedder sees: the passage with the heading it sits under. */
+export function embeddingText(chunk: Chunk): string {
+  const m = chunk.metadata;
+  const heading = m.sectionPath[m.sectionPath.length - 1] ?? '';
+  return [heading, chunk.text, m.anchorSentence ?? ''].filter(Boolean).join('\n');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Exclusive lock for writers; a lock left by a dead process is taken over. */
+export async function acquireLock(indexDir: string): Promise<() => Promise<void>> {
+  await fs.mkdir(indexDir, { recursive: true });
+  const lockPath = path.join(indexDir, LOCK);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await fs.open(lockPath, 'wx');
+      await handle.writeFile(JSON.stringify({ pid: process.pid, since: new Date().toISOString() }));
+      await handle.close();
+      return async () => {
+        await fs.rm(lockPath, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let pid = 0;
+      try {
+        pid = Number(JSON.parse(await fs.readFile(lockPath, 'utf8')).pid) || 0;
+      } catch {
+        // A lock file caught half-written belongs to a live writer that just started.
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      if (pid && pid !== process.pid && isAlive(pid)) throw new IndexLockedError(pid);
+      await fs.rm(lockPath, { force: true });
+    }
+  }
+  throw new IndexLockedError(0);
+}
+
+export async function currentVersionDir(indexDir: string): Promise<string | undefined> {
+  try {
+    const name = (await fs.readFile(path.join(indexDir, CURRENT), 'utf8')).trim();
+    if (!name || name.includes('/') || name.includes('..')) return undefined;
+    const dir = path.join(indexDir, name);
+    await fs.access(path.join(dir, 'manifest.json'), fsConstants.R_OK);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readManifest(indexDir: string): Promise<IndexManifest | undefined> {
+  const dir = await currentVersionDir(indexDir);
+  if (!dir) return undefined;
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as IndexManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readDocuments(versionDir: string): Promise<ParsedDocument[]> {
+  return JSON.parse(await fs.readFile(path.join(versionDir, 'documents.json'), 'utf8')) as ParsedDocument[];
+}
+
+/** Hook for failure drills: lets a test inject a write error (disk full) at a chosen step. */
+export type WriteFault = (step: string) => void;
+
+export interface WriteIndexInput {
+  indexDir: string;
+  documents: ParsedDocument[];
+  files: Record<string, ManifestFile>;
+  embedderFactory: EmbedderFactory;
+  fault?: WriteFault;
+  onStep?: (step: string) => void;
+}
+
+export async function writeIndex(input: WriteIndexInput): Promise<{ dir: string; manifest: IndexManifest }> {
+  const { indexDir, documents } = input;
+  const chunks = documents.flatMap((d) => d.chunks);
+  const titles = new Map(documents.map((d) => [d.meta.id, d.meta.title]));
+  const embedder = input.embedderFactory.create();
+  const texts = chunks.map(embeddingText);
+  input.onStep?.('embed');
+  embedder.fit?.(texts);
+  const vectors = await embedder.embeddings.embedDocuments(texts);
+  const dims = vectors[0]?.length ?? 1;
+  const store = new HNSWLib(embedder.embeddings, { space: 'cosine', numDimensions: dims });
+  if (vectors.length) {
+    await store.addVectors(
+      vectors,
+      chunks.map((c) => new Document({ pageContent: c.id, metadata: { chunkId: c.id } })),
+    );
+  }
+  input.onStep?.('lexical');
+  const lexical = LexicalIndex.build(chunks.map((c) => lexicalDoc(c, titles.get(c.metadata.documentId) ?? '')));
+
+  const manifest: IndexManifest = {
+    schemaVersion: SCHEMA_VERSION,
+    embedderId: embedder.id,
+    createdAt: new Date().toISOString(),
+    files: input.files,
+    counts: {
+      documents: documents.length,
+      sections: documents.reduce((n, d) => n + d.sections.length, 0),
+      footnotes: documents.reduce((n, d) => n + d.footnotes.length, 0),
+      chunks: chunks.length,
+    },
+  };
+
+  const name = `v-${Date.now().toString(36)}-${process.pid}`;
+  const tmp = path.join(indexDir, `${name}.tmp`);
+  const final = path.join(indexDir, name);
+  await fs.mkdir(tmp, { recursive: true });
+  try {
+    input.onStep?.('write');
+    const write = async (file: string, data: string) => {
+      input.fault?.(file);
+      await fs.writeFile(path.join(tmp, file), data);
+    };
+    await write('documents.json', JSON.stringify(documents));
+    await write('lexical.json', lexical.toJSON());
+    await write('embedder.json', JSON.stringify({ id: embedder.id, state: embedder.state?.() ?? null }));
+    input.fault?.('hnsw');
+    if (vectors.length) await store.save(path.join(tmp, 'hnsw'));
+    await write('manifest.json', JSON.stringify(manifest, null, 1));
+    await fs.rename(tmp, final);
+    input.fault?.(CURRENT);
+    const pointerTmp = path.join(indexDir, `${CURRENT}.${process.pid}.tmp`);
+    await fs.writeFile(pointerTmp, name);
+    await fs.rename(pointerTmp, path.join(indexDir, CURRENT));
+  } catch (err) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    await fs.rm(final, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+  await pruneVersions(indexDir, name);
+  return { dir: final, manifest };
+}
+
+/** Keeps the active version and the one before it; removes leftovers of crashed writers. */
+async function pruneVersions(indexDir: string, active: string): Promise<void> {
+  const entries = await fs.readdir(indexDir);
+  const versions = entries.filter((e) => e.startsWith('v-') && !e.endsWith('.tmp') && e !== active).sort();
+  const keep = new Set([active, versions[versions.length - 1]]);
+  for (const e of entries) {
+    if ((e.startsWith('v-') && !keep.has(e)) || /^CURRENT\.\d+\.tmp$/.test(e)) {
+      await fs.rm(path.join(indexDir, e), { recursive: true, force: true });
+    }
+  }
+}
+
+export async function loadIndex(indexDir: string, factory: EmbedderFactory, options: { efSearch?: number } = {}): Promise<IndexSnapshot> {
+  const dir = await currentVersionDir(indexDir);
+  if (!dir) throw new IndexMissingError(indexDir);
+  const [manifestRaw, docsRaw, lexicalRaw, embedderRaw] = await Promise.all(
+    ['manifest.json', 'documents.json', 'lexical.json', 'embedder.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8')),
+  );
+  const manifest = JSON.parse(manifestRaw!) as IndexManifest;
+  const documents = JSON.parse(docsRaw!) as ParsedDocument[];
+  const embedderSaved = JSON.parse(embedderRaw!) as { id: string; state: unknown };
+  const embedder = factory.create(embedderSaved.state ?? undefined);
+  let vectors: HNSWLib;
+  try {
+    vectors = await HNSWLib.load(path.join(dir, 'hnsw'), embedder.embeddings);
+    vectors.index.setEf(options.efSearch ?? 128);
+  } catch {
+    // An empty corpus has no vector file; an empty store answers every search with nothing.
+    vectors = new HNSWLib(embedder.embeddings, { space: 'cosine', numDimensions: 1 });
+  }
+  const chunks = documents.flatMap((d) => d.chunks);
+  return {
+    dir,
+    manifest,
+    documents,
+    documentById: new Map(documents.map((d) => [d.meta.id, d])),
+    chunks,
+    chunkById: new Map(chunks.map((c) => [c.id, c])),
+    lexical: LexicalIndex.fromJSON(lexicalRaw!),
+    vectors,
+    embedder,
+  };
+}

@@ -1,0 +1,36 @@
+import { canonicalNumber, fold } from '../ingest/normalize.js';
+
+/**
+ * The Vietnamese tokenizer for the lexical index. Vietnamese words are made of syllables
+ * separated by spaces ("bí thư", "chủ tịch"), so single syllables are ambiguous ("thu" is in
+ * "bí thư", "thu nhập", "thu hút"). Each text yields its diacritic-folded syllables plus the
+ * bigrams of adjacent syllables ("bi_thu"): a phrase query then scores passages holding the
+ * phrase far above passages that merely contain both syllables somewhere.
+ */
+
+const TOKEN_RE = /\d+(?:[.,]\d+)*|[a-z0-9]+/g;
+
+/** Folded syllables and canonical numbers, in order. */
+export function syllables(text: string): string[] {
+  const folded = fold(text);
+  const out: string[] = [];
+  for (const m of folded.matchAll(TOKEN_RE)) {
+    const t = m[0];
+    out.push(/^\d/.test(t) ? canonicalNumber(t) : t);
+  }
+  return out;
+}
+
+export const BIGRAM_JOINER = '_';
+
+export function bigrams(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < tokens.length; i++) out.push(tokens[i - 1]! + BIGRAM_JOINER + tokens[i]!);
+  return out;
+}
+
+/** Index-time terms: syllables and syllable bigrams. */
+export function indexTerms(text: string): string[] {
+  const s = syllables(text);
+  return [...s, ...bigrams(s)];
+}

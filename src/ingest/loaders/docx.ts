@@ -1,0 +1,310 @@
+/**
+ * DOCX loader: mammoth's HTML conversion → blocks with heading levels and re-attached footnotes.
+ *
+ * Why HTML and not mammoth's raw text: only the HTML keeps Word's heading styles (h1–h6) and the
+ * real footnote/endnote references (`<sup><a id="footnote-ref-N">[k]</a></sup>`) with the notes
+ * themselves listed at the end (`<ol><li id="footnote-N">…<a href="#footnote-ref-N">↑</a>`).
+ *
+ * Block rules:
+ * - every `<p>`, `<hN>` (headingLevel N) and list item is a block; a manual line break (`<br>`)
+ *   inside a paragraph starts a new block (signature and address blocks are typed that way),
+ *   inside a heading it becomes a space (a title wrapped by hand is still one heading);
+ * - a table row whose cells each hold at most one paragraph (a data table) is ONE block, cells
+ *   joined by " | ", so a figure stays next to its label; a row with multi-paragraph cells (the
+ *   two-column header of administrative documents: issuer + number | motto + place/date) yields
+ *   one block per paragraph, cell by cell, so "Số 12-BC/TU" stays a line of its own;
+ * - white space runs (tabs, NBSP, newlines) collapse to one space; text is NFC; empty blocks drop.
+ *
+ * Footnote numbering: footnotes are numbered 1…F in order of first reference (as Word displays
+ * them); endnotes follow as F+1…, since Word's separate i, ii… sequence would collide with the
+ * footnote numbers. A note referenced twice keeps one number (mammoth would give it two).
+ *
+ * originalText = all block texts, then all footnote texts, joined by "\n"; for every block and
+ * footnote `originalText.slice(start, end) === text`.
+ */
+import mammoth from 'mammoth';
+import { parseHtml, type HtmlElement, type HtmlNode } from './html.js';
+import { UnsupportedDocumentError, type FootnoteAnchor, type LoadedSource, type SourceBlock, type SourceFootnote } from './types.js';
+import { checkZipSafety, DEFAULT_ZIP_LIMITS, REASON_CORRUPT_DOCX } from './zipGuard.js';
+
+/** Stands in for a footnote mark while text is normalised; a Unicode noncharacter never in input. */
+const MARK = '\ufdd0';
+const NOTE_REF_ID = /^(footnote|endnote)-ref-(.+)$/;
+const NOTE_ID = /^(footnote|endnote)-(.+)$/;
+const BACK_LINK = /^#(footnote|endnote)-ref-/;
+
+const BLOCK_TAGS = new Set([
+  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th',
+  'div', 'blockquote', 'dl', 'dt', 'dd', 'pre', 'hr',
+]);
+
+/** A run of inline content: text with MARK where each note reference stood, and the note keys. */
+interface RawLine {
+  text: string;
+  notes: string[];
+}
+
+interface RawBlock extends RawLine {
+  headingLevel?: number;
+}
+
+function isElement(node: HtmlNode): node is HtmlElement {
+  return node.type === 'element';
+}
+
+function isBlank(node: HtmlNode): boolean {
+  return node.type === 'text' && !/\S/.test(node.text);
+}
+
+/** "footnote-3" / "endnote-1": the key a note reference and its note share. */
+function noteRefKey(el: HtmlElement): string | undefined {
+  const m = NOTE_REF_ID.exec(el.attrs.id ?? '');
+  return m ? `${m[1]}-${m[2]}` : undefined;
+}
+
+/**
+ * Collects inline content into lines (split at `<br>`): text, note marks as MARK + key.
+ * Note back-links ("↑") are dropped; images contribute nothing.
+ */
+function collectInline(nodes: HtmlNode[], lines: RawLine[] = [{ text: '', notes: [] }]): RawLine[] {
+  for (const node of nodes) {
+    const line = lines[lines.length - 1]!;
+    if (node.type === 'text') {
+      line.text += node.text.replaceAll(MARK, '');
+      continue;
+    }
+    if (node.tag === 'br') {
+      lines.push({ text: '', notes: [] });
+      continue;
+    }
+    if (node.tag === 'img') continue;
+    if (node.tag === 'a') {
+      const key = noteRefKey(node);
+      if (key) {
+        line.text += MARK;
+        line.notes.push(key);
+        continue;
+      }
+      if (BACK_LINK.test(node.attrs.href ?? '')) continue;
+    }
+    // Formatting (strong, em, sup, span, hyperlinks…) and, defensively, stray block tags.
+    collectInline(node.children, lines);
+  }
+  return lines;
+}
+
+/** Appends the lines of inline content as blocks (one per `<br>`-separated line). */
+function pushLines(out: RawBlock[], lines: RawLine[]): void {
+  for (const line of lines) out.push({ text: line.text, notes: line.notes });
+}
+
+function joinLines(lines: RawLine[], glue: string): RawLine {
+  return { text: lines.map((l) => l.text).join(glue), notes: lines.flatMap((l) => l.notes) };
+}
+
+/** Walks block-level content; inline content found directly in a container becomes a block. */
+function walkContainer(nodes: HtmlNode[], out: RawBlock[]): void {
+  let pending: HtmlNode[] = [];
+  const flush = () => {
+    if (pending.length) pushLines(out, collectInline(pending));
+    pending = [];
+  };
+  for (const node of nodes) {
+    if (isElement(node) && BLOCK_TAGS.has(node.tag)) {
+      flush();
+      walkBlock(node, out);
+    } else {
+      pending.push(node);
+    }
+  }
+  flush();
+}
+
+function walkBlock(el: HtmlElement, out: RawBlock[]): void {
+  const heading = /^h([1-6])$/.exec(el.tag);
+  if (heading) {
+    out.push({ ...joinLines(collectInline(el.children), ' '), headingLevel: Number(heading[1]) });
+    return;
+  }
+  switch (el.tag) {
+    case 'p':
+    case 'pre':
+    case 'dt':
+      pushLines(out, collectInline(el.children));
+      return;
+    case 'table':
+      walkTable(el, out);
+      return;
+    case 'hr':
+      return;
+    default:
+      // ul/ol/li/div/blockquote/dd and cells met outside a table: a list item's own text is
+      // inline content before its nested list, so the container walk yields item, then sub-items.
+      walkContainer(el.children, out);
+  }
+}
+
+/** The rows of a table, through thead/tbody/tfoot but not into nested tables. */
+function tableRows(el: HtmlElement): HtmlElement[] {
+  const rows: HtmlElement[] = [];
+  for (const child of el.children) {
+    if (!isElement(child)) continue;
+    if (child.tag === 'tr') rows.push(child);
+    else if (child.tag === 'thead' || child.tag === 'tbody' || child.tag === 'tfoot') rows.push(...tableRows(child));
+  }
+  return rows;
+}
+
+/** Inline content of a cell with at most one paragraph and no line break; otherwise undefined. */
+function simpleCellLine(cell: HtmlElement): RawLine | undefined {
+  const content = cell.children.filter((n) => !isBlank(n));
+  const blocks = content.filter((n): n is HtmlElement => isElement(n) && BLOCK_TAGS.has(n.tag));
+  if (blocks.length > 1) return undefined;
+  const only = blocks[0];
+  if (only && (only.tag !== 'p' || content.length > 1)) return undefined;
+  const lines = collectInline(only ? only.children : content);
+  return lines.length === 1 ? lines[0] : undefined;
+}
+
+function walkTable(table: HtmlElement, out: RawBlock[]): void {
+  for (const row of tableRows(table)) {
+    const cells = row.children.filter((n): n is HtmlElement => isElement(n) && (n.tag === 'td' || n.tag === 'th'));
+    const simple = cells.map(simpleCellLine);
+    if (simple.every((c) => c !== undefined)) {
+      const parts = simple.filter((c): c is RawLine => c !== undefined && (/\S/.test(c.text.replaceAll(MARK, '')) || c.notes.length > 0));
+      if (parts.length) out.push({ text: parts.map((p) => p.text).join(' | '), notes: parts.flatMap((p) => p.notes) });
+    } else {
+      for (const cell of cells) walkContainer(cell.children, out);
+    }
+  }
+}
+
+/**
+ * NFC, collapses white space, trims, and removes the marks, returning where each stood.
+ * An anchor sits where the next character after the mark lands (clamped to the text end).
+ */
+function finalize(raw: RawLine): { text: string; marks: { key: string; offset: number }[] } {
+  const src = raw.text.normalize('NFC');
+  let text = '';
+  let space = false;
+  const marks: { key: string; offset: number }[] = [];
+  let k = 0;
+  for (const ch of src) {
+    if (ch === MARK) {
+      const key = raw.notes[k++];
+      if (key !== undefined) marks.push({ key, offset: text.length + (space && text ? 1 : 0) });
+    } else if (/\s/.test(ch)) {
+      space = true;
+    } else {
+      if (space && text) text += ' ';
+      space = false;
+      text += ch;
+    }
+  }
+  for (const m of marks) m.offset = Math.min(m.offset, text.length);
+  return { text, marks };
+}
+
+/** The notes `<ol>`: mammoth appends it last; its items carry ids "footnote-N" / "endnote-N". */
+function isNotesList(node: HtmlNode): node is HtmlElement {
+  if (!isElement(node) || node.tag !== 'ol') return false;
+  const items = node.children.filter(isElement);
+  return items.length > 0 && items.every((li) => li.tag === 'li' && NOTE_ID.test(li.attrs.id ?? ''));
+}
+
+export interface DocxResult extends LoadedSource {
+  /** mammoth's conversion messages (unknown styles, unsupported elements), deduplicated. */
+  warnings: string[];
+}
+
+/** Converts mammoth's HTML into a LoadedSource. Exported for tests of odd HTML shapes. */
+export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'> {
+  const nodes = parseHtml(html);
+  const noteLists = nodes.filter(isNotesList);
+  const body = nodes.filter((n) => !noteLists.includes(n as HtmlElement));
+
+  const rawBlocks: RawBlock[] = [];
+  walkContainer(body, rawBlocks);
+
+  // Note texts by key; a note mammoth lists twice (referenced twice) is kept once.
+  const noteText = new Map<string, string>();
+  for (const list of noteLists) {
+    for (const li of list.children.filter(isElement)) {
+      const key = li.attrs.id ?? '';
+      if (noteText.has(key)) continue;
+      const parts: RawLine[] = [];
+      // Paragraphs of a note are joined by spaces: a footnote is one line of originalText.
+      for (const child of li.children) {
+        parts.push(joinLines(collectInline(isElement(child) && BLOCK_TAGS.has(child.tag) ? child.children : [child]), ' '));
+      }
+      noteText.set(key, finalize(joinLines(parts, ' ')).text);
+    }
+  }
+
+  const finals = rawBlocks.map((b) => ({ ...finalize(b), headingLevel: b.headingLevel }));
+
+  // Number notes: footnotes by first reference, then endnotes; notes with no text are dropped.
+  const order: string[] = [];
+  for (const f of finals) for (const m of f.marks) if (!order.includes(m.key)) order.push(m.key);
+  for (const key of noteText.keys()) if (!order.includes(key)) order.push(key);
+  const numbered = [...order.filter((k) => k.startsWith('footnote-')), ...order.filter((k) => k.startsWith('endnote-'))].filter(
+    (k) => (noteText.get(k) ?? '') !== '',
+  );
+  const numberOf = new Map(numbered.map((k, i) => [k, i + 1]));
+
+  let originalText = '';
+  let parts = 0;
+  const append = (text: string): { start: number; end: number } => {
+    if (parts++ > 0) originalText += '\n';
+    const start = originalText.length;
+    originalText += text;
+    return { start, end: originalText.length };
+  };
+  const blocks: SourceBlock[] = [];
+  for (const f of finals) {
+    if (!f.text) continue;
+    const anchors: FootnoteAnchor[] = [];
+    for (const m of f.marks) {
+      const n = numberOf.get(m.key);
+      if (n !== undefined) anchors.push({ n, offset: m.offset });
+    }
+    const { start, end } = append(f.text);
+    blocks.push({ text: f.text, start, end, ...(f.headingLevel ? { headingLevel: f.headingLevel } : {}), footnoteAnchors: anchors });
+  }
+  const footnotes: SourceFootnote[] = numbered.map((key, i) => {
+    const text = noteText.get(key) ?? '';
+    return { n: i + 1, text, ...append(text) };
+  });
+  return { format: 'docx', originalText, blocks, footnotes };
+}
+
+/**
+ * Reads a .docx: zip guard first (bombs, corrupt and password-protected files), then mammoth.
+ * Throws UnsupportedDocumentError for anything unreadable or without text.
+ */
+export async function loadDocx(content: Buffer): Promise<DocxResult> {
+  await checkZipSafety(content, DEFAULT_ZIP_LIMITS, { verifyData: true });
+
+  let result: { value: string; messages: { type: string; message: string }[] };
+  try {
+    result = await mammoth.convertToHtml(
+      { buffer: content },
+      {
+        // Images would be inlined as base64 data URIs: megabytes of text we would only discard.
+        convertImage: mammoth.images.imgElement(() => Promise.resolve({ src: '' })),
+        // Linked files (e.g. an INCLUDETEXT path) must never be read from the server's disk.
+        externalFileAccess: false,
+      },
+    );
+  } catch (err) {
+    // A valid ZIP that is not a Word document ("Could not find main document part"), broken XML.
+    throw new UnsupportedDocumentError(REASON_CORRUPT_DOCX, { cause: err });
+  }
+
+  const source = sourceFromMammothHtml(result.value);
+  if (!source.blocks.length) {
+    throw new UnsupportedDocumentError('tệp DOCX không có nội dung văn bản / DOCX contains no text');
+  }
+  const warnings = [...new Set(result.messages.map((m) => `${m.type}: ${m.message}`))].slice(0, 20);
+  return { ...source, warnings };
+}
