@@ -4,6 +4,8 @@ import { Document } from '@langchain/core/documents';
 import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
 import { LexicalIndex, lexicalDoc } from './lexical.js';
 import type { EmbedderFactory, IndexEmbedder } from './embedder.js';
+import { NameIndex, type NamesJSON } from './names.js';
+import { TermStats, type TermStatsJSON } from './termStats.js';
 import type { Chunk, ParsedDocument } from '../ingest/types.js';
 
 /**
@@ -12,7 +14,7 @@ import type { Chunk, ParsedDocument } from '../ingest/types.js';
  * on POSIX). A crash at any point leaves CURRENT naming a complete older version.
  */
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface ManifestFile {
   sha256: string;
@@ -39,6 +41,8 @@ export interface IndexSnapshot {
   lexical: LexicalIndex;
   vectors: HNSWLib;
   embedder: IndexEmbedder;
+  termStats: TermStats;
+  names: NameIndex;
 }
 
 export class IndexLockedError extends Error {
@@ -159,7 +163,10 @@ export async function writeIndex(input: WriteIndexInput): Promise<{ dir: string;
     );
   }
   input.onStep?.('lexical');
-  const lexical = LexicalIndex.build(chunks.map((c) => lexicalDoc(c, titles.get(c.metadata.documentId) ?? '')));
+  const lexicalDocs = chunks.map((c) => lexicalDoc(c, titles.get(c.metadata.documentId) ?? ''));
+  const lexical = LexicalIndex.build(lexicalDocs);
+  const termStats = TermStats.build(lexicalDocs.map((d) => `${d.text} ${d.section}`));
+  const names = NameIndex.build(documents);
 
   const manifest: IndexManifest = {
     schemaVersion: SCHEMA_VERSION,
@@ -186,6 +193,8 @@ export async function writeIndex(input: WriteIndexInput): Promise<{ dir: string;
     };
     await write('documents.json', JSON.stringify(documents));
     await write('lexical.json', lexical.toJSON());
+    await write('terms.json', JSON.stringify(termStats.toJSON()));
+    await write('names.json', JSON.stringify(names.toJSON()));
     await write('embedder.json', JSON.stringify({ id: embedder.id, state: embedder.state?.() ?? null }));
     input.fault?.('hnsw');
     if (vectors.length) await store.save(path.join(tmp, 'hnsw'));
@@ -219,8 +228,8 @@ async function pruneVersions(indexDir: string, active: string): Promise<void> {
 export async function loadIndex(indexDir: string, factory: EmbedderFactory, options: { efSearch?: number } = {}): Promise<IndexSnapshot> {
   const dir = await currentVersionDir(indexDir);
   if (!dir) throw new IndexMissingError(indexDir);
-  const [manifestRaw, docsRaw, lexicalRaw, embedderRaw] = await Promise.all(
-    ['manifest.json', 'documents.json', 'lexical.json', 'embedder.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8')),
+  const [manifestRaw, docsRaw, lexicalRaw, embedderRaw, termsRaw, namesRaw] = await Promise.all(
+    ['manifest.json', 'documents.json', 'lexical.json', 'embedder.json', 'terms.json', 'names.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8')),
   );
   const manifest = JSON.parse(manifestRaw!) as IndexManifest;
   const documents = JSON.parse(docsRaw!) as ParsedDocument[];
@@ -245,5 +254,7 @@ export async function loadIndex(indexDir: string, factory: EmbedderFactory, opti
     lexical: LexicalIndex.fromJSON(lexicalRaw!),
     vectors,
     embedder,
+    termStats: TermStats.fromJSON(JSON.parse(termsRaw!) as TermStatsJSON),
+    names: NameIndex.fromJSON(JSON.parse(namesRaw!) as NamesJSON),
   };
 }

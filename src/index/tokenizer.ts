@@ -1,4 +1,4 @@
-import { canonicalNumber, fold } from '../ingest/normalize.js';
+import { canonicalNumber, fold, normalizeText } from '../ingest/normalize.js';
 
 /**
  * The Vietnamese tokenizer for the lexical index. Vietnamese words are made of syllables
@@ -33,4 +33,28 @@ export function bigrams(tokens: readonly string[]): string[] {
 export function indexTerms(text: string): string[] {
   const s = syllables(text);
   return [...s, ...bigrams(s)];
+}
+
+export interface WordToken {
+  /** Lower-case, NFC, canonical tone placement: "ủy". */
+  surface: string;
+  /** Diacritic-free: "uy". */
+  folded: string;
+}
+
+/**
+ * Words with both their accented and folded forms, aligned. Stop-word decisions need the
+ * accented form: folded "bi" is both "bị" (a function word) and "bí" (as in "bí thư").
+ */
+export function wordTokens(text: string): WordToken[] {
+  const out: WordToken[] = [];
+  for (const m of normalizeText(text).toLowerCase().matchAll(/\d+(?:[.,]\d+)*|[\p{L}\p{M}0-9]+/gu)) {
+    const w = m[0];
+    if (/^\d/.test(w)) {
+      out.push({ surface: w, folded: canonicalNumber(w) });
+      continue;
+    }
+    for (const f of fold(w).match(/[a-z0-9]+/g) ?? []) out.push({ surface: f === fold(w) ? w : f, folded: f });
+  }
+  return out;
 }

@@ -10,9 +10,10 @@
  *   inside a paragraph starts a new block (signature and address blocks are typed that way),
  *   inside a heading it becomes a space (a title wrapped by hand is still one heading);
  * - a table row whose cells each hold at most one paragraph (a data table) is ONE block, cells
- *   joined by " | ", so a figure stays next to its label; a row with multi-paragraph cells (the
- *   two-column header of administrative documents: issuer + number | motto + place/date) yields
- *   one block per paragraph, cell by cell, so "Số 12-BC/TU" stays a line of its own;
+ *   joined by " | ", so a figure stays next to its label; a row with multi-paragraph cells, and
+ *   every row of a layout table (the header or signature block of administrative documents:
+ *   issuer + number | motto + place/date, recognised by its wording), yields one block per
+ *   paragraph, cell by cell, so "Số 12-BC/TU" stays a line of its own;
  * - white space runs (tabs, NBSP, newlines) collapse to one space; text is NFC; empty blocks drop.
  *
  * Footnote numbering: footnotes are numbered 1…F in order of first reference (as Word displays
@@ -166,11 +167,53 @@ function simpleCellLine(cell: HtmlElement): RawLine | undefined {
   return lines.length === 1 ? lines[0] : undefined;
 }
 
+/** All text of a subtree, paragraphs and cells on separate lines (for classifying tables). */
+function plainTextOf(nodes: HtmlNode[]): string {
+  return nodes
+    .map((n) => {
+      if (n.type === 'text') return n.text;
+      if (n.tag === 'br') return '\n';
+      const inner = plainTextOf(n.children);
+      return BLOCK_TAGS.has(n.tag) ? `\n${inner}\n` : inner;
+    })
+    .join('');
+}
+
+/**
+ * Parts of an administrative document's frame (Decree 30/2020 layout), folded to ASCII upper
+ * case: national/Party motto, "Số …/…" number, "…, ngày … tháng … năm …", recipients list,
+ * signature captions (TM., KT., TL., TUQ.).
+ */
+const LAYOUT_MARKERS = [
+  /DANG CONG SAN VIET NAM/,
+  /CONG HOA XA HOI CHU NGHIA/,
+  /DOC LAP\s*-\s*TU DO/,
+  /NOI NHAN/,
+  /(^|\n)\s*SO\s*[:.]?\s*\d+[^\n]*\//,
+  /NGAY\s+\d{1,2}\s+THANG\s+\d{1,2}\s+NAM\s+\d{4}/,
+  /(^|\n)\s*(T\/?M|K\/?T|TL|TUQ)\.?\s/,
+];
+
+/**
+ * A layout table holds the document's header or signature block rather than data. Its cells
+ * are read as separate lines, as Word's own text export does, so that the structure parser
+ * sees "Số 12-BC/TU" and "An Giang, ngày …" as lines of their own, not glued by " | ".
+ */
+function isLayoutTable(table: HtmlElement): boolean {
+  const folded = plainTextOf(table.children)
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[đĐ]/g, 'D')
+    .toUpperCase();
+  return LAYOUT_MARKERS.some((re) => re.test(folded));
+}
+
 function walkTable(table: HtmlElement, out: RawBlock[]): void {
+  const layout = isLayoutTable(table);
   for (const row of tableRows(table)) {
     const cells = row.children.filter((n): n is HtmlElement => isElement(n) && (n.tag === 'td' || n.tag === 'th'));
     const simple = cells.map(simpleCellLine);
-    if (simple.every((c) => c !== undefined)) {
+    if (!layout && simple.every((c) => c !== undefined)) {
       const parts = simple.filter((c): c is RawLine => c !== undefined && (/\S/.test(c.text.replaceAll(MARK, '')) || c.notes.length > 0));
       if (parts.length) out.push({ text: parts.map((p) => p.text).join(' | '), notes: parts.flatMap((p) => p.notes) });
     } else {
@@ -221,7 +264,7 @@ export interface DocxResult extends LoadedSource {
 export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'> {
   const nodes = parseHtml(html);
   const noteLists = nodes.filter(isNotesList);
-  const body = nodes.filter((n) => !noteLists.includes(n as HtmlElement));
+  const body = nodes.filter((n) => !isNotesList(n));
 
   const rawBlocks: RawBlock[] = [];
   walkContainer(body, rawBlocks);
@@ -262,11 +305,17 @@ export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'
   };
   const blocks: SourceBlock[] = [];
   for (const f of finals) {
-    if (!f.text) continue;
     const anchors: FootnoteAnchor[] = [];
     for (const m of f.marks) {
       const n = numberOf.get(m.key);
       if (n !== undefined) anchors.push({ n, offset: m.offset });
+    }
+    if (!f.text) {
+      // A paragraph holding nothing but a footnote mark: the mark belongs to the end of the
+      // paragraph before it (no block to carry it otherwise).
+      const prev = blocks[blocks.length - 1];
+      if (prev) prev.footnoteAnchors.push(...anchors.map((a) => ({ n: a.n, offset: prev.text.length })));
+      continue;
     }
     const { start, end } = append(f.text);
     blocks.push({ text: f.text, start, end, ...(f.headingLevel ? { headingLevel: f.headingLevel } : {}), footnoteAnchors: anchors });

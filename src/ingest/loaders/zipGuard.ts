@@ -75,7 +75,11 @@ function readEntries(zip: ZipFile, limits: ZipLimits): Promise<Entry[]> {
       zip.close();
       reject(e);
     };
-    zip.on('error', (err: unknown) => fail(new UnsupportedDocumentError(REASON_CORRUPT_DOCX, { cause: err })));
+    zip.on('error', (err: unknown) => {
+      // yauzl refuses "strong encryption" (flag bit 6) entries while reading the directory.
+      const encrypted = err instanceof Error && /encrypt/i.test(err.message);
+      fail(new UnsupportedDocumentError(encrypted ? REASON_ENCRYPTED_DOCX : REASON_CORRUPT_DOCX, { cause: err }));
+    });
     zip.on('entry', (entry: Entry) => {
       if (done) return;
       if (entry.isEncrypted()) return fail(new UnsupportedDocumentError(REASON_ENCRYPTED_DOCX));
@@ -162,10 +166,11 @@ export async function checkZipSafety(
         await drainEntry(zip, entry);
       }
     } catch (err) {
-      // yauzl's messages: "too many bytes in the stream" (a lying bomb), bad local header, bad
-      // deflate data. All mean the archive cannot be trusted to open.
+      // yauzl's messages: "too many bytes in the stream" (a lying bomb: stopped as soon as the
+      // data outgrew its declared size), "not enough bytes", bad local header, bad deflate data,
+      // unsupported compression method. All mean the archive cannot be trusted to open.
       const msg = err instanceof Error ? err.message : String(err);
-      if (/too many bytes|too few bytes/.test(msg)) throw bomb('kích thước thực khác khai báo / entry larger than declared');
+      if (/too many bytes/.test(msg)) throw bomb('dữ liệu giải nén lớn hơn kích thước khai báo / entry inflates beyond its declared size');
       throw new UnsupportedDocumentError(REASON_CORRUPT_DOCX, { cause: err });
     } finally {
       zip.close();

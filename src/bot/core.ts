@@ -1,0 +1,365 @@
+import type { Logger } from 'pino';
+import type { Answer, Citation, Language } from '../answer/types.js';
+import { IngestRejected, type IngestReport, type KnowledgeBase } from './knowledge.js';
+import { CommandRegistry, type CommandContext, type CommandMenuEntry, type CommandServices } from './commands.js';
+import { loadMessages, type MessageKey, type Messages, type TemplateVars } from './messages.js';
+import { RateLimiter } from './rateLimiter.js';
+import { ChatStateStore } from './state.js';
+import type { CallbackEvent, ChannelName, HandleHooks, IncomingMessage, Reply, ReplyBlock } from './types.js';
+import { builtinCommands } from './builtinCommands.js';
+
+export interface AccessPolicy {
+  /** Empty allowedChats and allowedUsers means everyone may use the bot. */
+  allowedChats: readonly string[];
+  allowedUsers: readonly string[];
+  /** Admins may always use the bot, upload documents and /reload. */
+  admins: readonly string[];
+}
+
+export interface ConversationCoreOptions {
+  knowledge: KnowledgeBase;
+  channel: ChannelName;
+  /** Per-chat state is persisted here as `<channel>-chats.json`; omitted = memory only. */
+  stateDir?: string;
+  access?: AccessPolicy;
+  /** 0 disables the limit. */
+  rateLimitPerMinute?: number;
+  maxQuestionChars?: number;
+  maxUploadBytes?: number;
+  logger?: Logger;
+  messages?: Messages;
+  now?: () => number;
+  /** Extra commands (e.g. quiz); registered after the built-ins. */
+  registry?: CommandRegistry;
+}
+
+export const ACCEPTED_UPLOAD_EXTENSIONS = ['.docx', '.pdf', '.txt', '.md'] as const;
+
+const EVERYONE: AccessPolicy = { allowedChats: [], allowedUsers: [], admins: [] };
+
+/** Vietnamese-only letters; their presence settles the language of a short service reply. */
+const VIETNAMESE_CHARS = /[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]/i;
+const ENGLISH_WORDS = /\b(the|what|how|is|are|was|were|did|does|do|which|who|when|where|why|of|in|and)\b/gi;
+
+export function guessLanguage(text: string, fallback: Language): Language {
+  if (VIETNAMESE_CHARS.test(text)) return 'vi';
+  if ((text.match(ENGLISH_WORDS) ?? []).length >= 2) return 'en';
+  return fallback;
+}
+
+export function isAccessAllowed(access: AccessPolicy, chatId: string, userId: string): boolean {
+  if (access.admins.includes(userId)) return true;
+  if (access.allowedChats.length === 0 && access.allowedUsers.length === 0) return true;
+  return access.allowedChats.includes(chatId) || access.allowedUsers.includes(userId);
+}
+
+function parseCommand(text: string): { name: string; args: string } | undefined {
+  const m = /^\/([A-Za-z0-9_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!m) return undefined;
+  return { name: (m[1] ?? '').toLowerCase(), args: (m[2] ?? '').trim() };
+}
+
+function paragraphs(text: string): string[] {
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The channel-agnostic conversation logic: access control, rate limiting, commands, questions
+ * with history and citations, uploads. Channels feed it `IncomingMessage`/`CallbackEvent` and
+ * render the returned `Reply`s; it never sees platform formats or HTTP.
+ */
+export class ConversationCore {
+  readonly commands: CommandRegistry;
+  private readonly knowledge: KnowledgeBase;
+  private readonly messages: Messages;
+  private readonly access: AccessPolicy;
+  private readonly limiter: RateLimiter;
+  private readonly maxQuestionChars: number;
+  private readonly maxUploadBytes: number;
+  private readonly logger: Logger | undefined;
+  private readonly now: () => number;
+  /** (chat, user) pairs already told they are not allowed: they get one refusal, then silence. */
+  private readonly refused = new Set<string>();
+  /** Users already told to slow down, until when. */
+  private readonly limitNoticeUntil = new Map<string, number>();
+  private readonly services: CommandServices;
+
+  private constructor(
+    options: ConversationCoreOptions,
+    readonly state: ChatStateStore,
+  ) {
+    this.knowledge = options.knowledge;
+    this.messages = options.messages ?? loadMessages();
+    this.access = options.access ?? EVERYONE;
+    this.now = options.now ?? Date.now;
+    this.limiter = new RateLimiter(options.rateLimitPerMinute ?? 10, this.now);
+    this.maxQuestionChars = options.maxQuestionChars ?? 1000;
+    this.maxUploadBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
+    this.logger = options.logger;
+    this.commands = new CommandRegistry();
+    for (const def of builtinCommands()) this.commands.register(def);
+    for (const def of options.registry?.all() ?? []) this.commands.register(def);
+    this.services = {
+      knowledge: this.knowledge,
+      state: this.state,
+      t: (lang, key, vars) => this.t(lang, key, vars),
+      notice: (lang, text, replyTo) => this.notice(lang, text, replyTo),
+      answerQuestion: (msg, question, hooks) => this.answerQuestion(msg, question, hooks),
+      describeCommands: (lang, includeAdmin) => this.describeCommands(lang, includeAdmin),
+      formatIngestSummary: (lang, report) => this.formatIngestSummary(lang, report),
+      citeLatest: (chatId, lang, args, replyTo) => this.citeLatest(chatId, lang, args, replyTo),
+    };
+  }
+
+  static async create(options: ConversationCoreOptions): Promise<ConversationCore> {
+    const state = await ChatStateStore.open({
+      dir: options.stateDir,
+      channel: options.channel,
+      onError: (err) => options.logger?.error({ err }, 'could not persist chat state'),
+    });
+    return new ConversationCore(options, state);
+  }
+
+  /** Whether the access lists are empty (channels warn about an open bot at start-up). */
+  get isOpenToEveryone(): boolean {
+    return this.access.allowedChats.length === 0 && this.access.allowedUsers.length === 0;
+  }
+
+  isAdmin(userId: string): boolean {
+    return this.access.admins.includes(userId);
+  }
+
+  /** Menu entries for a platform's command list (Telegram setMyCommands), admin commands left out. */
+  commandMenu(lang: Language): CommandMenuEntry[] {
+    return this.commands
+      .all()
+      .filter((d) => !d.adminOnly)
+      .map((d) => ({ command: d.names[lang], description: this.t(lang, d.descriptionKey) }));
+  }
+
+  t(lang: Language, key: MessageKey | string, vars?: TemplateVars): string {
+    return this.messages.t(lang, key, vars);
+  }
+
+  async handleMessage(msg: IncomingMessage, hooks: HandleHooks = {}): Promise<Reply[]> {
+    const chatLang = this.state.get(msg.chatId).language;
+    try {
+      const text = msg.text?.trim() ?? '';
+      const command = msg.kind === 'text' ? parseCommand(text) : undefined;
+      const known = command ? this.commands.find(command.name) : undefined;
+      // Privacy mode still delivers commands in groups; a command is explicit enough to count.
+      if (msg.chatType === 'group' && !msg.addressedToBot && !known) return [];
+
+      const gate = this.gate(msg.chatId, msg.userId, chatLang, msg.messageId);
+      if (gate) return gate;
+
+      if (msg.kind === 'document') return await this.handleUpload(msg, chatLang, hooks);
+      if (msg.kind !== 'text' || !text) {
+        return [this.notice(chatLang, this.t(chatLang, 'unsupportedKind'), msg.messageId)];
+      }
+      if (command) {
+        if (!known) {
+          return [this.notice(chatLang, this.t(chatLang, 'unknownCommand', { command: command.name }), msg.messageId)];
+        }
+        const ctx: CommandContext = {
+          msg,
+          args: command.args,
+          invokedAs: command.name,
+          lang: CommandRegistry.aliasLanguage(known, command.name) ?? chatLang,
+          chatKey: msg.chatId,
+          isAdmin: this.isAdmin(msg.userId),
+          hooks,
+          services: this.services,
+        };
+        return await known.run(ctx);
+      }
+      return await this.answerQuestion(msg, text, hooks);
+    } catch (err) {
+      this.logger?.error({ err, channel: msg.channel, chatId: msg.chatId }, 'message handling failed');
+      return [this.notice(chatLang, this.t(chatLang, 'internalError'), msg.messageId)];
+    }
+  }
+
+  async handleCallback(ev: CallbackEvent): Promise<Reply[]> {
+    const chat = this.state.get(ev.chatId);
+    const lang = chat.language;
+    try {
+      const gate = this.gate(ev.chatId, ev.userId, lang, undefined);
+      if (gate) return gate;
+      const m = /^cite:(?:(\d+):)?(\d+)$/.exec(ev.data);
+      if (!m) return [];
+      const n = Number(m[2]);
+      const entry = m[1] ? chat.recentAnswers.find((a) => a.seq === Number(m[1])) : chat.recentAnswers.at(-1);
+      const citation = entry?.citations[n - 1];
+      if (!citation) return [this.notice(lang, this.t(lang, 'citeExpired'))];
+      return [this.citationReply(lang, n, citation)];
+    } catch (err) {
+      this.logger?.error({ err, channel: ev.channel, chatId: ev.chatId }, 'callback handling failed');
+      return [this.notice(lang, this.t(lang, 'internalError'))];
+    }
+  }
+
+  /** /trichdan N against the chat's latest cited answer. */
+  citeLatest(chatId: string, lang: Language, args: string, replyTo?: string): Reply {
+    const latest = this.state.get(chatId).recentAnswers.at(-1);
+    if (!latest || latest.citations.length === 0) return this.notice(lang, this.t(lang, 'citeNoAnswer'), replyTo);
+    const n = Number.parseInt(args, 10);
+    if (!/^\d+$/.test(args) || !Number.isFinite(n)) return this.notice(lang, this.t(lang, 'citeUsage'), replyTo);
+    const citation = latest.citations[n - 1];
+    if (n < 1 || !citation) {
+      return this.notice(lang, this.t(lang, 'citeOutOfRange', { count: latest.citations.length }), replyTo);
+    }
+    return { ...this.citationReply(lang, n, citation), replyToMessageId: replyTo };
+  }
+
+  async flush(): Promise<void> {
+    await this.state.flush();
+  }
+
+  private gate(chatId: string, userId: string, lang: Language, replyTo: string | undefined): Reply[] | undefined {
+    if (!isAccessAllowed(this.access, chatId, userId)) {
+      const key = `${chatId}:${userId}`;
+      if (this.refused.has(key)) return [];
+      this.refused.add(key);
+      this.logger?.info({ chatId, userId }, 'refused a user outside the allow-lists');
+      return [this.notice(lang, this.t(lang, 'notAllowed'), replyTo)];
+    }
+    const waitMs = this.limiter.take(userId);
+    if (waitMs > 0) {
+      const t = this.now();
+      if ((this.limitNoticeUntil.get(userId) ?? 0) > t) return [];
+      this.limitNoticeUntil.set(userId, t + waitMs);
+      return [this.notice(lang, this.t(lang, 'rateLimited', { seconds: Math.ceil(waitMs / 1000) }), replyTo)];
+    }
+    return undefined;
+  }
+
+  private notice(lang: Language, text: string, replyToMessageId?: string): Reply {
+    return { language: lang, blocks: [{ kind: 'notice', text }], citations: [], buttons: [], replyToMessageId };
+  }
+
+  private async answerQuestion(msg: IncomingMessage, question: string, hooks: HandleHooks): Promise<Reply[]> {
+    const chatKey = msg.chatId;
+    const chat = this.state.get(chatKey);
+    const lang = guessLanguage(question, chat.language);
+    const q = question.trim();
+    if (q.length > this.maxQuestionChars) {
+      return [this.notice(lang, this.t(lang, 'questionTooLong', { length: q.length, max: this.maxQuestionChars }), msg.messageId)];
+    }
+    if (!/[\p{L}\p{N}]/u.test(q)) return [this.notice(lang, this.t(lang, 'questionInvalid'), msg.messageId)];
+
+    hooks.working?.();
+    const { answer, resolvedQuestion } = await this.knowledge.ask(q, chat.history);
+    const cited = answer.answered ? answer.citations : [];
+    let seq = 0;
+    await this.state.update(chatKey, (s) => {
+      s.language = answer.language;
+      s.history.push({ question: q, resolvedQuestion, answer });
+      if (cited.length > 0) {
+        seq = s.nextSeq++;
+        s.recentAnswers.push({ seq, citations: cited });
+      }
+    });
+    return [this.answerReply(answer, cited, seq, msg.messageId)];
+  }
+
+  private answerReply(answer: Answer, cited: Citation[], seq: number, replyTo: string): Reply {
+    const lang = answer.language;
+    const blocks: ReplyBlock[] = paragraphs(answer.text).map((text) => ({ kind: 'paragraph', text }));
+    if (blocks.length === 0) blocks.push({ kind: 'notice', text: this.t(lang, 'questionInvalid') });
+    return {
+      language: lang,
+      blocks,
+      citations: cited.map((c, i) => ({ n: i + 1, title: c.title, section: c.section, quote: c.quote })),
+      buttons: cited.map((_c, i) => ({ label: this.t(lang, 'citationButton', { n: i + 1 }), data: `cite:${seq}:${i + 1}` })),
+      replyToMessageId: replyTo,
+    };
+  }
+
+  private citationReply(lang: Language, n: number, citation: Citation): Reply {
+    const passage = this.knowledge.passage(citation.chunkId);
+    const blocks: ReplyBlock[] = [
+      { kind: 'heading', text: this.t(lang, 'citeHeading', { n, title: passage?.documentTitle ?? citation.title }) },
+      { kind: 'paragraph', text: this.t(lang, 'citeSection', { section: passage?.section ?? citation.section }) },
+      ...paragraphs(passage?.text ?? citation.quote).map((text): ReplyBlock => ({ kind: 'quote', text })),
+    ];
+    return { language: lang, blocks, citations: [], buttons: [] };
+  }
+
+  private describeCommands(lang: Language, includeAdmin: boolean): string[] {
+    return this.commands
+      .all()
+      .filter((d) => includeAdmin || !d.adminOnly)
+      .map((d) => {
+        const description = this.t(lang, d.descriptionKey);
+        const primary = d.names[lang];
+        const others = [...new Set([d.names.vi, d.names.en, ...(d.aliases ?? [])])].filter((n) => n !== primary);
+        return others.length === 0
+          ? this.t(lang, 'helpCommandLine', { command: primary, description })
+          : this.t(lang, 'helpAliasLine', { command: primary, aliases: others.join(', /'), description });
+      });
+  }
+
+  private formatIngestSummary(lang: Language, report: IngestReport): string {
+    const list = (items: string[]) => (items.length > 0 ? items.join(', ') : this.t(lang, 'none'));
+    return this.t(lang, 'ingestSummary', {
+      documents: report.documents,
+      sections: report.sections,
+      chunks: report.chunks,
+      added: list(report.added),
+      changed: list(report.changed),
+      removed: list(report.removed),
+      skipped: list(report.skipped.map((s) => `${s.file} (${s.reason})`)),
+      seconds: (report.durationMs / 1000).toFixed(1),
+    });
+  }
+
+  private async handleUpload(msg: IncomingMessage, lang: Language, hooks: HandleHooks): Promise<Reply[]> {
+    const doc = msg.document;
+    const replyTo = msg.messageId;
+    if (!doc) return [this.notice(lang, this.t(lang, 'unsupportedKind'), replyTo)];
+    if (!this.isAdmin(msg.userId)) return [this.notice(lang, this.t(lang, 'uploadAdminOnly'), replyTo)];
+    // Never let a platform-supplied name steer where the ingest code writes.
+    const fileName = doc.fileName.split(/[\\/]/).pop()?.trim() || 'document';
+    const ext = /\.[^.]+$/.exec(fileName.toLowerCase())?.[0] ?? '';
+    if (!(ACCEPTED_UPLOAD_EXTENSIONS as readonly string[]).includes(ext)) {
+      return [this.notice(lang, this.t(lang, 'uploadBadExtension', { fileName }), replyTo)];
+    }
+    const tooLarge = (bytes: number) =>
+      this.notice(
+        lang,
+        this.t(lang, 'uploadTooLarge', {
+          fileName,
+          sizeMb: (bytes / 1024 / 1024).toFixed(1),
+          maxMb: (this.maxUploadBytes / 1024 / 1024).toFixed(1),
+        }),
+        replyTo,
+      );
+    if (doc.sizeBytes > this.maxUploadBytes) return [tooLarge(doc.sizeBytes)];
+    hooks.working?.();
+    let content: Buffer;
+    try {
+      content = await doc.download();
+    } catch (err) {
+      this.logger?.warn({ err, fileName }, 'document download failed');
+      return [this.notice(lang, this.t(lang, 'uploadFailed', { fileName }), replyTo)];
+    }
+    if (content.length > this.maxUploadBytes) return [tooLarge(content.length)];
+    try {
+      const report = await this.knowledge.addDocument(fileName, content);
+      this.logger?.info({ fileName, userId: msg.userId, added: report.added, changed: report.changed }, 'document added');
+      return [
+        this.notice(lang, this.t(lang, 'uploadDone', { fileName, summary: this.formatIngestSummary(lang, report) }), replyTo),
+      ];
+    } catch (err) {
+      if (err instanceof IngestRejected) {
+        this.logger?.info({ fileName, reason: err.reason }, 'document rejected');
+        return [this.notice(lang, this.t(lang, 'uploadRejected', { fileName, reason: err.reason }), replyTo)];
+      }
+      throw err;
+    }
+  }
+}

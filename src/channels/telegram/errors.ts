@@ -1,0 +1,85 @@
+import { TelegramError } from 'telegraf';
+import { redactSecrets } from '../../logger.js';
+
+/**
+ * Failures are classified by layer, because the right reaction differs: the Bot API refused
+ * (method + error_code + description; retry only 429/5xx), or the network failed (no answer at
+ * all; retry with backoff). Messages are redacted here already: node-fetch errors quote the URL,
+ * and the URL carries the token.
+ */
+
+export class BotApiError extends Error {
+  readonly layer = 'bot-api' as const;
+  constructor(
+    readonly method: string,
+    readonly errorCode: number,
+    readonly description: string,
+    /** Seconds Telegram asked us to wait (429). */
+    readonly retryAfterS?: number,
+  ) {
+    super(redactSecrets(`Bot API ${method} failed: ${errorCode} ${description}`));
+    this.name = 'BotApiError';
+  }
+
+  get retryable(): boolean {
+    return this.errorCode === 429 || this.errorCode >= 500;
+  }
+}
+
+export class BotNetworkError extends Error {
+  readonly layer = 'network' as const;
+  constructor(
+    readonly method: string,
+    /** errno-style code when known (ECONNRESET, ECONNREFUSED, TIMEOUT…). */
+    readonly code: string,
+    detail: string,
+  ) {
+    super(redactSecrets(`network failure calling ${method}: ${code} ${detail}`));
+    this.name = 'BotNetworkError';
+  }
+
+  readonly retryable = true;
+}
+
+/** Our own shutdown aborted the call; never retried, never logged as a failure. */
+export class CallAbortedError extends Error {
+  constructor(readonly method: string) {
+    super(`${method} aborted`);
+    this.name = 'CallAbortedError';
+  }
+}
+
+export type ClassifiedError = BotApiError | BotNetworkError;
+
+function errnoCode(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 4 && cur && typeof cur === 'object'; depth++) {
+    const rec = cur as { code?: unknown; errno?: unknown; type?: unknown; cause?: unknown };
+    if (typeof rec.code === 'string') return rec.code;
+    if (typeof rec.errno === 'string') return rec.errno;
+    cur = rec.cause;
+  }
+  return undefined;
+}
+
+export function classifyError(err: unknown, method: string, timedOut = false): ClassifiedError {
+  if (err instanceof BotApiError || err instanceof BotNetworkError) return err;
+  if (err instanceof TelegramError) {
+    const retryAfter = err.response.parameters?.retry_after;
+    return new BotApiError(method, err.code, err.description, typeof retryAfter === 'number' ? retryAfter : undefined);
+  }
+  if (timedOut) return new BotNetworkError(method, 'TIMEOUT', 'no response in time');
+  const message = err instanceof Error ? err.message : String(err);
+  const name = err instanceof Error ? err.name : 'Error';
+  return new BotNetworkError(method, errnoCode(err) ?? name, message);
+}
+
+/** A flat, log-friendly view (pino serialises Error subclasses poorly across layers). */
+export function describeError(err: unknown): Record<string, unknown> {
+  if (err instanceof BotApiError) {
+    return { layer: err.layer, method: err.method, errorCode: err.errorCode, description: redactSecrets(err.description), retryAfterS: err.retryAfterS };
+  }
+  if (err instanceof BotNetworkError) return { layer: err.layer, method: err.method, code: err.code, message: err.message };
+  if (err instanceof Error) return { layer: 'internal', name: err.name, message: redactSecrets(err.message) };
+  return { layer: 'internal', message: redactSecrets(String(err)) };
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import type { KnowledgeBase } from '../../bot/knowledge.js';
+import type { CommandRegistry } from '../../bot/commands.js';
+import { ConversationCore } from '../../bot/core.js';
+import { loadMessages } from '../../bot/messages.js';
+import type { AppConfig } from '../../config.js';
+import { registerSecret, type Logger } from '../../logger.js';
+import { BotApiClient, type RetryPolicy } from './client.js';
+import { describeError } from './errors.js';
+import { UpdateJournal } from './journal.js';
+import { BotApiOutbound, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './outbound.js';
+import { ALLOWED_UPDATES, Poller } from './polling.js';
+import { UpdateProcessor } from './processor.js';
+import { SendScheduler, TELEGRAM_LIMITS, type SendLimits } from './sendScheduler.js';
+import { startWebhookServer, type WebhookServer } from './webhook.js';
+
+export interface TelegramTuning {
+  /** getUpdates long-poll timeout. */
+  pollTimeoutS: number;
+  retry: Partial<RetryPolicy>;
+  limits: SendLimits;
+  webhookMaxBodyBytes: number;
+  webhookHost: string;
+  typingIntervalMs: number;
+  maxPendingUpdates: number;
+  /** Install SIGINT/SIGTERM handlers that call stop(). */
+  handleSignals: boolean;
+}
+
+const DEFAULT_TUNING: TelegramTuning = {
+  pollTimeoutS: 30,
+  retry: {},
+  limits: TELEGRAM_LIMITS,
+  webhookMaxBodyBytes: 1024 * 1024,
+  webhookHost: '0.0.0.0',
+  typingIntervalMs: 4500,
+  maxPendingUpdates: 100,
+  handleSignals: true,
+};
+
+export interface StartTelegramOptions {
+  config: AppConfig;
+  knowledge: KnowledgeBase;
+  logger: Logger;
+  /** Test and deployment knobs; production uses the defaults. */
+  tuning?: Partial<TelegramTuning>;
+  /** Extra commands (quiz…) registered on the core. */
+  registry?: CommandRegistry;
+}
+
+export interface TelegramHandle {
+  /** Stops fetching, finishes in-flight answers, persists state. Idempotent. */
+  stop(): Promise<void>;
+  botUsername: string;
+  mode: 'polling' | 'webhook';
+  /** The port the webhook server actually listens on (useful when configured as 0). */
+  webhookPort?: number;
+}
+
+/**
+ * Starts the Telegram channel: long polling by default, a webhook server when
+ * TELEGRAM_WEBHOOK_URL is set. The conversation itself lives in the core; this only adapts.
+ */
+export async function startTelegram(opts: StartTelegramOptions): Promise<TelegramHandle> {
+  const { config, knowledge } = opts;
+  const tuning: TelegramTuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set');
+  registerSecret(token);
+  const logger = opts.logger.child({ channel: 'telegram' });
+
+  const client = new BotApiClient(token, logger, { apiRoot: config.TELEGRAM_API_ROOT, retry: tuning.retry });
+  const me = await client.call('getMe', {});
+  const bot = { id: me.id, username: me.username };
+  logger.info({ bot: bot.username, apiRoot: client.apiRoot }, 'Telegram bot identified');
+
+  const access = {
+    allowedChats: config.TELEGRAM_ALLOWED_CHATS,
+    allowedUsers: config.TELEGRAM_ALLOWED_USERS,
+    admins: config.TELEGRAM_ADMIN_USERS,
+  };
+  const maxDownloadBytes = Math.min(config.MAX_UPLOAD_BYTES, TELEGRAM_DOWNLOAD_LIMIT_BYTES);
+  const messages = loadMessages();
+  const core = await ConversationCore.create({
+    knowledge,
+    channel: 'telegram',
+    stateDir: config.STATE_DIR,
+    access,
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    maxQuestionChars: config.MAX_QUESTION_CHARS,
+    maxUploadBytes: maxDownloadBytes,
+    logger,
+    messages,
+    registry: opts.registry,
+  });
+  if (core.isOpenToEveryone) {
+    logger.warn('TELEGRAM_ALLOWED_CHATS and TELEGRAM_ALLOWED_USERS are empty: anyone who finds the bot can use it');
+  }
+
+  try {
+    await client.call('setMyCommands', { commands: core.commandMenu('vi') });
+    await client.call('setMyCommands', { commands: core.commandMenu('en'), language_code: 'en' });
+  } catch (err) {
+    // The menu is a convenience; the bot works without it.
+    logger.warn({ err: describeError(err) }, 'setMyCommands failed');
+  }
+
+  const journal = await UpdateJournal.open(config.STATE_DIR, (err) =>
+    logger.error({ err: describeError(err) }, 'could not persist the update journal'),
+  );
+  const outbound = new BotApiOutbound(client, new SendScheduler(tuning.limits), logger, maxDownloadBytes);
+  const processor = new UpdateProcessor({
+    core,
+    outbound,
+    bot,
+    messages,
+    journal,
+    logger,
+    typingIntervalMs: tuning.typingIntervalMs,
+  });
+
+  const replay = journal.pending();
+  if (replay.length > 0) logger.info({ count: replay.length }, 'replaying updates received before the last shutdown');
+  for (const u of replay) processor.enqueue(u);
+
+  let poller: Poller | undefined;
+  let webhook: WebhookServer | undefined;
+  if (config.TELEGRAM_WEBHOOK_URL) {
+    const secret = config.TELEGRAM_WEBHOOK_SECRET ?? randomBytes(32).toString('hex');
+    registerSecret(secret);
+    webhook = await startWebhookServer({
+      host: tuning.webhookHost,
+      port: config.TELEGRAM_WEBHOOK_PORT,
+      path: config.TELEGRAM_WEBHOOK_PATH,
+      secret,
+      maxBodyBytes: tuning.webhookMaxBodyBytes,
+      journal,
+      processor,
+      logger,
+    });
+    await client.call('setWebhook', {
+      url: config.TELEGRAM_WEBHOOK_URL,
+      secret_token: secret,
+      allowed_updates: [...ALLOWED_UPDATES],
+    });
+    logger.info({ port: webhook.port, path: config.TELEGRAM_WEBHOOK_PATH }, 'Telegram webhook mode');
+  } else {
+    // getUpdates is refused while a webhook is registered; pending updates are kept.
+    await client.call('deleteWebhook', { drop_pending_updates: false });
+    poller = new Poller({
+      client,
+      journal,
+      processor,
+      logger,
+      pollTimeoutS: tuning.pollTimeoutS,
+      maxPendingUpdates: tuning.maxPendingUpdates,
+    });
+    poller.start();
+    logger.info('Telegram long polling started');
+  }
+
+  let stopping: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping Telegram channel');
+    void stop();
+  };
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (tuning.handleSignals) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      await poller?.stop();
+      await webhook?.close();
+      await processor.idle();
+      await journal.flush();
+      await core.flush();
+      logger.info('Telegram channel stopped');
+    })();
+    return stopping;
+  };
+  if (tuning.handleSignals) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+
+  return { stop, botUsername: bot.username, mode: webhook ? 'webhook' : 'polling', webhookPort: webhook?.port };
+}
+
+export { escapeHtml, renderReply, TELEGRAM_MAX_MESSAGE_CHARS, type OutgoingMessage } from './format.js';
+export { BotApiError, BotNetworkError } from './errors.js';

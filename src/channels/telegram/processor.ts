@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { Update } from 'telegraf/types';
+import type { ConversationCore } from '../../bot/core.js';
+import type { Messages } from '../../bot/messages.js';
+import type { Reply } from '../../bot/types.js';
+import { describeError } from './errors.js';
+import { renderReply, type OutgoingMessage } from './format.js';
+import type { UpdateJournal } from './journal.js';
+import { mapUpdate, updateChatKey, type BotIdentity, type FileFetcher } from './updates.js';
+
+/** What the bot logic needs from the transport; implemented over HTTP in outbound.ts. */
+export interface TelegramOutbound {
+  /** Waits for a rate-limit slot, retries transient failures; throws when finally refused. */
+  sendMessage(chatId: number, isGroup: boolean, message: OutgoingMessage): Promise<void>;
+  /** Best effort; never throws. */
+  sendTyping(chatId: number): Promise<void>;
+  /** Best effort; never throws. */
+  answerCallback(callbackQueryId: string): Promise<void>;
+  fetchFile: FileFetcher;
+}
+
+export interface ProcessorDeps {
+  core: ConversationCore;
+  outbound: TelegramOutbound;
+  bot: BotIdentity;
+  messages: Messages;
+  journal: UpdateJournal;
+  logger: Logger;
+  /** Telegram shows "typing…" for about 5 s; it is renewed at this interval while we work. */
+  typingIntervalMs?: number;
+}
+
+/**
+ * Runs updates through the core: one lane per chat so replies within a chat keep their order,
+ * different chats in parallel. An update is marked handled only after its replies were sent
+ * (or definitively refused), and no handler error escapes to stop polling.
+ */
+export class UpdateProcessor {
+  private readonly lanes = new Map<string, Promise<void>>();
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  enqueue(update: Update): void {
+    const key = updateChatKey(update);
+    // Answer button presses at once so the client's spinner stops even if the lane is busy.
+    if ('callback_query' in update) void this.deps.outbound.answerCallback(update.callback_query.id);
+    this.active++;
+    const previous = this.lanes.get(key) ?? Promise.resolve();
+    const next = previous.then(() => this.process(update)).finally(() => {
+      this.active--;
+      if (this.lanes.get(key) === next) this.lanes.delete(key);
+      if (this.active === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+    this.lanes.set(key, next);
+  }
+
+  /** Resolves when every enqueued update has been handled. */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async process(update: Update): Promise<void> {
+    const { core, bot, logger, journal, outbound } = this.deps;
+    const log = logger.child({ updateId: update.update_id });
+    try {
+      const mapped = mapUpdate(update, bot, outbound.fetchFile);
+      if (mapped.type === 'ignored') {
+        log.debug({ reason: mapped.reason }, 'update ignored');
+      } else if (mapped.type === 'callback') {
+        const replies = await core.handleCallback(mapped.event);
+        await this.send(mapped.chatId, mapped.isGroup, replies, log);
+      } else if (mapped.type === 'message') {
+        const replies = await this.withTyping(mapped.chatId, (working) => core.handleMessage(mapped.message, { working }));
+        await this.send(mapped.chatId, mapped.isGroup, replies, log);
+      }
+    } catch (err) {
+      log.error({ err: describeError(err) }, 'update handling failed');
+    } finally {
+      await journal.markHandled(update.update_id);
+    }
+  }
+
+  private async withTyping<T>(chatId: number, run: (working: () => void) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const working = () => {
+      if (timer) return;
+      void this.deps.outbound.sendTyping(chatId);
+      timer = setInterval(() => void this.deps.outbound.sendTyping(chatId), this.deps.typingIntervalMs ?? 4500);
+      timer.unref();
+    };
+    try {
+      return await run(working);
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+  }
+
+  private async send(chatId: number, isGroup: boolean, replies: Reply[], log: Logger): Promise<void> {
+    for (const reply of replies) {
+      for (const message of renderReply(reply, this.deps.messages)) {
+        try {
+          await this.deps.outbound.sendMessage(chatId, isGroup, message);
+        } catch (err) {
+          // A refused or undeliverable part is logged and skipped; retrying forever would block the chat.
+          log.error({ err: describeError(err), chatId }, 'reply could not be delivered');
+        }
+      }
+    }
+  }
+}

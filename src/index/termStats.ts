@@ -1,0 +1,67 @@
+import { indexTerms } from './tokenizer.js';
+
+/**
+ * Document frequencies of every index term (syllables and bigrams), keyed by a 32-bit hash to
+ * stay compact at 100k passages. Retrieval uses them to weigh how much of a question a passage
+ * covers: matching "giá" and "vàng" separately is not matching "giá vàng".
+ */
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export interface TermStatsJSON {
+  documentCount: number;
+  /** base64 of interleaved little-endian uint32 pairs (hash, df). */
+  table: string;
+}
+
+export class TermStats {
+  private constructor(
+    readonly documentCount: number,
+    private readonly df: Map<number, number>,
+  ) {}
+
+  static build(texts: Iterable<string>): TermStats {
+    const df = new Map<number, number>();
+    let n = 0;
+    for (const text of texts) {
+      n++;
+      for (const h of new Set(indexTerms(text).map(fnv1a))) df.set(h, (df.get(h) ?? 0) + 1);
+    }
+    return new TermStats(n, df);
+  }
+
+  static fromJSON(json: TermStatsJSON): TermStats {
+    const buf = Buffer.from(json.table, 'base64');
+    const arr = new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const df = new Map<number, number>();
+    for (let i = 0; i + 1 < arr.length; i += 2) df.set(arr[i]!, arr[i + 1]!);
+    return new TermStats(json.documentCount, df);
+  }
+
+  toJSON(): TermStatsJSON {
+    const arr = new Uint32Array(this.df.size * 2);
+    let i = 0;
+    for (const [h, c] of this.df) {
+      arr[i++] = h;
+      arr[i++] = c;
+    }
+    return { documentCount: this.documentCount, table: Buffer.from(arr.buffer).toString('base64') };
+  }
+
+  documentFrequency(term: string): number {
+    return this.df.get(fnv1a(term)) ?? 0;
+  }
+
+  /** Smoothed inverse document frequency; unseen terms get the highest value. */
+  idf(term: string): number {
+    const n = this.documentCount;
+    return Math.log(1 + (n + 1) / (this.documentFrequency(term) + 0.5));
+  }
+}

@@ -1,0 +1,192 @@
+import { fold } from '../ingest/normalize.js';
+import { indexTerms } from '../index/tokenizer.js';
+import type { IndexSnapshot } from '../index/store.js';
+import type { Chunk } from '../ingest/types.js';
+import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
+
+/**
+ * Hybrid retrieval: lexical (MiniSearch) and vector (HNSWLib) candidates fused with reciprocal
+ * rank fusion, then reranked on what matters in reports: how much of the question a passage
+ * covers, whether the places and documents named in the question match the passage, its
+ * section or its document, figures for "how many" questions, and the footnote ↔ anchor link.
+ */
+
+export interface RetrievedChunk {
+  chunk: Chunk;
+  /** Final score after reranking (higher is better). */
+  score: number;
+  /** Share of the question's concepts the passage (with its section) covers, 0–1. */
+  coverage: number;
+  /** The passage shares at least one phrase with the question (not just scattered syllables). */
+  phraseEvidence: boolean;
+  /** Share of the named entities that match the passage, its section or document, 0–1. */
+  entityMatch: number;
+  fused: number;
+}
+
+export interface RetrievalOptions {
+  /** Candidates taken from each of the two indexes. */
+  poolSize?: number;
+  /** Results returned. */
+  limit?: number;
+  /** Reciprocal rank fusion constant. */
+  rrfK?: number;
+}
+
+const NUMBER_RE = /\d+(?:[.,]\d+)*(?:\/\d+)?\s*%?/g;
+
+/**
+ * Coverage of concept groups: each group counts through its best alternative. Terms found only
+ * in the document's title (not the passage or its headings) count for less: "the pilot in Kon
+ * Tum" is satisfied by a Kon Tum report, but a passage that says it is better evidence.
+ */
+export function coverage(groups: readonly ConceptGroup[], terms: ReadonlySet<string>, documentTerms?: ReadonlySet<string>, documentCredit = 0.6): number {
+  let total = 0;
+  let got = 0;
+  for (const g of groups) {
+    total += g.weight;
+    let best = 0;
+    for (const alt of g.alternatives) {
+      if (!alt.length) continue;
+      let hit = 0;
+      for (const t of alt) hit += terms.has(t) ? 1 : documentTerms?.has(t) ? documentCredit : 0;
+      hit /= alt.length;
+      if (hit > best) best = hit;
+    }
+    got += g.weight * best;
+  }
+  return total > 0 ? got / total : 0;
+}
+
+/** Does the passage contain one of the question's phrases (a bigram or a multi-word alternative)? */
+export function hasPhraseEvidence(groups: readonly ConceptGroup[], terms: ReadonlySet<string>): boolean {
+  return groups.some((g) => g.alternatives.some((alt) => alt.some((t) => t.includes('_')) && alt.every((t) => terms.has(t))));
+}
+
+export function chunkTermSet(chunk: Chunk, withContext = true): Set<string> {
+  const m = chunk.metadata;
+  const parts = [chunk.text];
+  if (withContext) parts.push(m.sectionPath.join(' '), m.anchorSentence ?? '');
+  return new Set(indexTerms(parts.join(' \n ')));
+}
+
+function entityMatches(e: EntityMention, chunk: Chunk, snapshot: IndexSnapshot): number {
+  const d = snapshot.documentById.get(chunk.metadata.documentId)?.meta;
+  const local = fold([chunk.text, chunk.metadata.sectionPath.join(' '), chunk.metadata.anchorSentence ?? ''].join(' ')).replace(/['’]/g, '');
+  const needle = e.kind === 'document' ? e.folded : e.folded;
+  if (local.replace(/\s+/g, e.kind === 'document' ? '' : ' ').includes(needle)) return 1;
+  const docText = fold([d?.title, d?.heading, d?.issuer, d?.place, d?.number].filter(Boolean).join(' ')).replace(/['’]/g, '');
+  if (docText.replace(/\s+/g, e.kind === 'document' ? '' : ' ').includes(needle)) return 0.85;
+  return 0;
+}
+
+export class HybridRetriever {
+  private readonly documentTermCache = new Map<string, Set<string>>();
+
+  constructor(private readonly snapshot: IndexSnapshot) {}
+
+  /** Terms of a document's title, issuer and place: what every passage in it is about. */
+  documentTerms(documentId: string): Set<string> {
+    let terms = this.documentTermCache.get(documentId);
+    if (!terms) {
+      const m = this.snapshot.documentById.get(documentId)?.meta;
+      terms = new Set(indexTerms([m?.title, m?.heading, m?.issuer, m?.place, m?.outlet].filter(Boolean).join(' \n ')));
+      this.documentTermCache.set(documentId, terms);
+    }
+    return terms;
+  }
+
+  async retrieve(query: AnalyzedQuery, options: RetrievalOptions = {}): Promise<RetrievedChunk[]> {
+    const pool = options.poolSize ?? 40;
+    const limit = options.limit ?? 12;
+    const rrfK = options.rrfK ?? 60;
+    const { snapshot } = this;
+
+    const lexical = snapshot.lexical.search(query.searchTerms, pool, query.termBoost);
+    const fused = new Map<string, number>();
+    lexical.forEach((h, rank) => fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 1 / (rrfK + rank)));
+    const count = snapshot.chunks.length;
+    if (count > 0 && query.vectorText.trim()) {
+      const vector = await snapshot.embedder.embeddings.embedQuery(query.vectorText);
+      const hits = await snapshot.vectors.similaritySearchVectorWithScore(vector, Math.min(pool, count));
+      // The vector side sees folded character n-grams: good for typos, weaker on exact figures.
+      hits.forEach(([doc], rank) => {
+        const id = String(doc.metadata.chunkId ?? doc.pageContent);
+        fused.set(id, (fused.get(id) ?? 0) + 0.8 / (rrfK + rank));
+      });
+    }
+    // Footnotes and the sentences they annotate are evidence for each other: pull the partner in.
+    for (const id of [...fused.keys()]) {
+      const c = snapshot.chunkById.get(id);
+      if (!c) continue;
+      for (const partner of this.partners(c)) if (!fused.has(partner.id)) fused.set(partner.id, (fused.get(id) ?? 0) * 0.5);
+    }
+
+    const maxFused = Math.max(...fused.values(), 1e-9);
+    const scored: RetrievedChunk[] = [];
+    for (const [id, f] of fused) {
+      const chunk = snapshot.chunkById.get(id);
+      if (!chunk) continue;
+      const local = chunkTermSet(chunk);
+      const cov = coverage(query.groups, local, this.documentTerms(chunk.metadata.documentId));
+      const phraseEvidence = hasPhraseEvidence(query.groups, local);
+      let entityMatch = 1;
+      if (query.entities.length) {
+        entityMatch = query.entities.reduce((s, e) => s + entityMatches(e, chunk, snapshot), 0) / query.entities.length;
+      }
+      let score = (0.3 * f) / maxFused + 0.7 * cov;
+      // A passage about another place is not evidence, however well it matches the rest.
+      score *= 0.25 + 0.75 * entityMatch;
+      if (query.wantsFigure) {
+        const numbers = chunk.text.match(NUMBER_RE) ?? [];
+        score *= numbers.length ? 1.1 : 0.8;
+        if (query.unitTokens.length && numbers.length && unitNearNumber(chunk.text, query.unitTokens)) score *= 1.15;
+      }
+      if (query.intent === 'docnumber' && /\d+-[A-ZĐ]+\/[A-ZĐ]+/u.test(chunk.text)) score *= 1.2;
+      if (focusInHeading(query.groups, chunk)) score *= 1.3;
+      scored.push({ chunk, score, coverage: cov, phraseEvidence, entityMatch, fused: f / maxFused });
+    }
+    // Second pass: a footnote inherits part of its anchor's relevance and vice versa.
+    const byId = new Map(scored.map((s) => [s.chunk.id, s]));
+    const boosted = scored.map((s) => {
+      const partnerScores = this.partners(s.chunk).map((p) => byId.get(p.id)?.score ?? 0);
+      const best = Math.max(0, ...partnerScores);
+      return { ...s, score: s.score + (s.chunk.metadata.kind === 'footnote' ? 0.25 : 0.1) * best };
+    });
+    boosted.sort((a, b) => b.score - a.score);
+    return boosted.slice(0, limit);
+  }
+
+  /** The footnotes anchored in a body chunk, or the body chunk a footnote is anchored in. */
+  partners(chunk: Chunk): Chunk[] {
+    const m = chunk.metadata;
+    if (m.kind === 'footnote') {
+      const doc = this.snapshot.documentById.get(m.documentId);
+      const body = doc?.chunks.find((c) => c.metadata.kind === 'body' && c.metadata.footnoteRefs.includes(m.footnote ?? -1));
+      return body ? [body] : [];
+    }
+    return m.footnoteRefs
+      .map((n) => this.snapshot.chunkById.get(`${m.documentId}#fn${n}`))
+      .filter((c): c is Chunk => Boolean(c));
+  }
+}
+
+/** Does the passage's own heading name what the question asks for ("2.2. Nguyên nhân")? */
+export function focusInHeading(groups: readonly ConceptGroup[], chunk: Chunk): boolean {
+  const focus = groups.filter((g) => g.focus);
+  if (!focus.length) return false;
+  const heading = new Set(indexTerms(chunk.metadata.sectionPath[chunk.metadata.sectionPath.length - 1] ?? ''));
+  return focus.some((g) => g.alternatives.some((alt) => alt.length > 0 && alt.every((t) => heading.has(t))));
+}
+
+/** Is one of the unit words within a few words of a number ("12.668 đảng viên", "số đảng viên … 26.773")? */
+export function unitNearNumber(text: string, unitTokens: readonly string[]): boolean {
+  const words = fold(text).match(/\d+(?:[.,]\d+)*(?:\/\d+)?%?|[a-z]+/g) ?? [];
+  const unit = unitTokens[0];
+  if (!unit) return false;
+  for (let i = 0; i < words.length; i++) {
+    if (!/^\d/.test(words[i]!)) continue;
+    for (let j = Math.max(0, i - 6); j < Math.min(words.length, i + 5); j++) if (words[j] === unit) return true;
+  }
+  return false;
+}

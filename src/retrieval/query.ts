@@ -1,0 +1,455 @@
+import { fold, hasVietnameseMarks, normalizeText } from '../ingest/normalize.js';
+import { BIGRAM_JOINER, syllables, wordTokens, type WordToken } from '../index/tokenizer.js';
+import type { NameIndex } from '../index/names.js';
+import type { TermStats } from '../index/termStats.js';
+import type { Language } from '../answer/types.js';
+import { lexicon } from './lexicon.js';
+
+/**
+ * Query understanding: language, intent, the concepts a passage must cover, expansions
+ * (abbreviations both ways, the English glossary), typo-tolerant recognition of the corpus's
+ * place names, and names the corpus has never heard of (for the entity guard).
+ */
+
+export type Intent = 'count' | 'who' | 'docnumber' | 'list' | 'why' | 'what' | 'when' | 'general';
+
+export interface EntityMention {
+  /** As the user wrote it (or as corrected from a typo). */
+  text: string;
+  folded: string;
+  kind: 'place' | 'name' | 'document';
+  known: boolean;
+}
+
+/** One idea of the question; a passage covers it through any one alternative. */
+export interface ConceptGroup {
+  label: string;
+  /** The thing asked for ("nguyên nhân", "weaknesses"), as opposed to the topic around it. */
+  focus?: boolean;
+  /** Each alternative is a list of index terms (syllables or bigrams) that must all be present. */
+  alternatives: string[][];
+  weight: number;
+}
+
+export interface AnalyzedQuery {
+  raw: string;
+  normalized: string;
+  language: Language;
+  intent: Intent;
+  wantsFigure: boolean;
+  injection: boolean;
+  /** Folded syllables of the (translated, corrected) question. */
+  tokens: string[];
+  contentTokens: string[];
+  groups: ConceptGroup[];
+  searchTerms: string[];
+  termBoost: Map<string, number>;
+  vectorText: string;
+  entities: EntityMention[];
+  unknownEntities: EntityMention[];
+  /** Folded words that name what is counted ("xa", "dang vien"), from around "bao nhiêu". */
+  unitTokens: string[];
+}
+
+export interface QueryContext {
+  names: NameIndex;
+  termStats: TermStats;
+  /** Folded document numbers of the corpus ("381-bc/tu"). */
+  documentNumbers: Set<string>;
+}
+
+const PLACE_MARKERS = [
+  ['tinh', 'uy'], ['huyen', 'uy'], ['thanh', 'uy'], ['thi', 'uy'], ['dang', 'bo', 'tinh'], ['dang', 'bo', 'huyen'], ['dang', 'uy', 'xa'],
+  ['thanh', 'pho'], ['thi', 'tran'], ['thi', 'xa'], ['tinh'], ['huyen'], ['xa'], ['phuong'], ['quan'],
+  ['province'], ['district'], ['commune'], ['city'], ['town'],
+];
+
+const DOC_NUMBER_RE = /\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{1,10}(?:\s*[-/]\s*[A-ZĐa-zđ0-9]{1,10}){0,3}\b/gu;
+
+function isStopToken(t: string, language: Language): boolean {
+  const lx = lexicon();
+  return language === 'en' ? lx.stopwordsEn.has(t) : lx.stopwordsViFolded.has(t);
+}
+
+/**
+ * Marks stop words and stop phrases ("bao nhiêu", "là gì"). With diacritics typed, matching is
+ * on the accented form, so "bí thư" is content while "bị" is not; without diacritics only the
+ * folded forms that cannot be a content word count.
+ */
+function stopMask(words: readonly WordToken[], accented: boolean): boolean[] {
+  const lx = lexicon();
+  const key = (w: WordToken) => (accented ? w.surface : w.folded);
+  const single = accented ? lx.stopwordsVi : lx.stopwordsViFolded;
+  const phrases = accented ? lx.stopPhrasesVi : lx.stopPhrasesViFolded;
+  const mask = words.map((w) => single.has(key(w)));
+  for (let i = 0; i < words.length; i++) {
+    for (const phrase of phrases) {
+      if (phrase.every((p, k) => words[i + k] !== undefined && key(words[i + k]!) === p)) {
+        for (let k = 0; k < phrase.length; k++) mask[i + k] = true;
+        break;
+      }
+    }
+  }
+  return mask;
+}
+
+function editDistanceAtMost1(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  let j = 0;
+  let edits = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    if (++edits > 1) return false;
+    if (a.length > b.length) i++;
+    else if (b.length > a.length) j++;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return edits + (a.length - i) + (b.length - j) <= 1;
+}
+
+export function detectLanguage(text: string): Language {
+  if (hasVietnameseMarks(text)) return 'vi';
+  const words = text.toLowerCase().match(/[a-z']+/g) ?? [];
+  if (!words.length) return 'vi';
+  const lx = lexicon();
+  const en = words.filter((w) => lx.stopwordsEn.has(w.replace(/'s$/, '')) && !lx.stopwordsViFolded.has(w)).length;
+  const glossaryHits = words.filter((w) => lx.glossary.some((g) => g.english.length === 1 && g.english[0] === w.replace(/'s$/, ''))).length;
+  return en >= 2 || (en >= 1 && glossaryHits >= 1) || en / words.length >= 0.3 ? 'en' : 'vi';
+}
+
+function detectIntent(folded: string, language: Language): { intent: Intent; wantsFigure: boolean } {
+  const f = folded;
+  if (/\bso (may|bao nhieu|nao|gi|hieu)\b/.test(f) && /\b(ke hoach|nghi quyet|quyet dinh|chi thi|huong dan|bao cao|cong van|ket luan|chuong trinh|to trinh|thong bao|de an|van ban)\b/.test(f))
+    return { intent: 'docnumber', wantsFigure: true };
+  if (/\b(document|plan|resolution|decision|directive|report) number\b|\bwhat number\b/.test(f)) return { intent: 'docnumber', wantsFigure: true };
+  if (/\b(bao nhieu|so luong|ty le|bao nhieu phan tram|dat bao nhieu|phan tram)\b|\bmay\b(?! (moc|tinh|bay))/.test(f) || /\bhow (many|much)\b|\bwhat (percentage|proportion|share|number|rate)\b|\bnumber of\b|\bpercent/.test(f))
+    return { intent: 'count', wantsFigure: true };
+  if (/\b(la ai|ai la|nguoi nao|do ai)\b|^ai\b/.test(f) || (language === 'en' && /\bwho\b/.test(f))) return { intent: 'who', wantsFigure: false };
+  if (/\b(khi nao|bao gio|nam nao|ngay nao|thang nao|thoi diem nao)\b/.test(f) || (language === 'en' && /\bwhen\b/.test(f)))
+    return { intent: 'when', wantsFigure: true };
+  if (/\b(tai sao|vi sao|nguyen nhan|ly do)\b/.test(f) || (language === 'en' && /\b(why|causes?|reasons?)\b/.test(f))) return { intent: 'why', wantsFigure: false };
+  if (/\b(nhung|cac)\b.*\b(nao|gi)\b|\bgom (nhung )?(gi|ai|nao)\b|\bke ten\b|\bliet ke\b|\bnhung gi\b/.test(f) || (language === 'en' && /\b(which|list|what are|what were)\b/.test(f)))
+    return { intent: 'list', wantsFigure: false };
+  if (/\bla gi\b|\bnhu the nao\b|\bra sao\b|\bthe nao\b/.test(f) || (language === 'en' && /\b(what|how)\b/.test(f))) return { intent: 'what', wantsFigure: false };
+  return { intent: 'general', wantsFigure: false };
+}
+
+/** Words that name what is counted: the content words right after "bao nhiêu" / "how many". */
+function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[]): string[] {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1];
+    const isCount = (t === 'bao' && next === 'nhieu') || t === 'may' || (t === 'how' && (next === 'many' || next === 'much'));
+    if (!isCount) continue;
+    const start = t === 'may' ? i + 1 : i + 2;
+    const unit: string[] = [];
+    for (let j = start; j < tokens.length && unit.length < 4; j++) {
+      if (mask[j] && unit.length) break;
+      if (!mask[j]) unit.push(tokens[j]!);
+    }
+    return unit;
+  }
+  return [];
+}
+
+interface Translation {
+  /** Vietnamese phrases chosen for glossary hits, one OR-group each. */
+  groups: { label: string; alternatives: string[][] }[];
+  /** English words left untranslated (names, or words outside the glossary). */
+  leftover: string[];
+  /** Text fed to the vector embedder. */
+  text: string;
+}
+
+function translateEnglish(raw: string): Translation {
+  const lx = lexicon();
+  const words = (raw.toLowerCase().match(/[a-z0-9]+(?:'s)?/g) ?? []).map((w) => w.replace(/'s$/, ''));
+  const groups: Translation['groups'] = [];
+  const leftover: string[] = [];
+  const parts: string[] = [];
+  for (let i = 0; i < words.length; ) {
+    const entry = lx.glossary.find((g) => g.english.every((e, k) => words[i + k] === e));
+    if (entry) {
+      groups.push({ label: entry.english.join(' '), alternatives: entry.vietnamese.map((v) => v.tokens) });
+      parts.push(entry.vietnamese.map((v) => v.text).join(' '));
+      i += entry.english.length;
+    } else {
+      leftover.push(words[i]!);
+      i++;
+    }
+  }
+  return { groups, leftover, text: parts.join(' ') };
+}
+
+/** Capitalised runs of words as typed, with their folded tokens. */
+function capitalizedRuns(raw: string): string[][] {
+  const runs: string[][] = [];
+  let run: string[] = [];
+  for (const m of normalizeText(raw).matchAll(/[\p{L}\p{M}][\p{L}\p{M}'’]*|[^\s\p{L}\p{M}]+/gu)) {
+    const w = m[0];
+    if (/^\p{Lu}/u.test(w) && !/^\p{Lu}{2,}$/u.test(w)) run.push(w);
+    else {
+      if (run.length) runs.push(run);
+      run = [];
+    }
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}
+
+export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
+  const lx = lexicon();
+  const normalized = normalizeText(raw).replace(/\s+/g, ' ').trim();
+  const folded = fold(normalized).replace(/['’]/g, "'");
+  const injection = lx.injection.some((re) => re.test(folded));
+  const language = detectLanguage(normalized);
+  const { intent, wantsFigure } = detectIntent(folded, language);
+  const accented = hasVietnameseMarks(normalized);
+
+  const groups: ConceptGroup[] = [];
+  const entities: EntityMention[] = [];
+  const unknownEntities: EntityMention[] = [];
+  let words: WordToken[];
+  let vectorText: string;
+  let translation: Translation | undefined;
+  if (language === 'en') {
+    translation = translateEnglish(normalized);
+    // Names stay as typed ("An Giang"); everything else comes from the glossary.
+    const nameTokens = capitalizedRuns(normalized)
+      .filter((r) => r.length >= 2)
+      .flatMap((r) => r.map((w) => fold(w).replace(/['’]/g, '')));
+    words = [...wordTokens(translation.text), ...nameTokens.map((t) => ({ surface: t, folded: t }))];
+    vectorText = `${translation.text} ${nameTokens.join(' ')}`;
+  } else {
+    words = wordTokens(normalized);
+    vectorText = normalized;
+  }
+  const tokens = words.map((w) => w.folded);
+
+  // Typo-tolerant recognition of the corpus's place names: exact windows first, then one edit.
+  const places = [...ctx.names.places];
+  const entityAt = new Array<number>(tokens.length).fill(-1);
+  for (let len = 4; len >= 2; len--) {
+    for (let i = 0; i + len <= tokens.length; i++) {
+      if (entityAt.slice(i, i + len).some((e) => e >= 0)) continue;
+      const window = tokens.slice(i, i + len);
+      const phrase = window.join(' ');
+      let match = ctx.names.places.has(phrase) ? phrase : undefined;
+      if (!match && window.join('').length >= 6) {
+        match = places.find((p) => {
+          const pt = p.split(' ');
+          if (pt.length !== len) return false;
+          const diff = pt.filter((t, k) => t !== window[k]);
+          return diff.length === 1 && pt.every((t, k) => editDistanceAtMost1(t, window[k]!)) && pt.some((t, k) => t !== window[k] && t.length >= 4);
+        });
+      }
+      if (!match) continue;
+      const matchTokens = match.split(' ');
+      for (let k = 0; k < len; k++) {
+        tokens[i + k] = matchTokens[k]!;
+        entityAt[i + k] = entities.length;
+      }
+      entities.push({ text: match, folded: match, kind: 'place', known: true });
+    }
+  }
+
+  // Document numbers ("381-BC/TU").
+  for (const m of normalized.matchAll(DOC_NUMBER_RE)) {
+    const f = fold(m[0]).replace(/\s+/g, '');
+    if (!/[a-z]/.test(f)) continue;
+    const known = ctx.documentNumbers.has(f) || ctx.termStats.documentFrequency(syllables(f).slice(0, 2).join(BIGRAM_JOINER)) > 0;
+    const mention: EntityMention = { text: m[0].replace(/\s+/g, ''), folded: f, kind: 'document', known };
+    (known ? entities : unknownEntities).push(mention);
+  }
+
+  // Names the corpus does not know: capitalised runs, and words after a place marker.
+  const markerWords = new Set(PLACE_MARKERS.flat());
+  const glossaryWords = new Set(lx.glossary.flatMap((g) => g.english));
+  const isKnownPhrase = (ft: string[]) =>
+    ctx.names.names.has(ft.join(' ')) || ctx.names.places.has(ft.join(' ')) || entities.some((e) => e.folded.includes(ft.join(' ')));
+  for (const run of capitalizedRuns(normalized)) {
+    let ws = run.map((w) => fold(w).replace(/['’]/g, ''));
+    const trimmable = (w: string) => markerWords.has(w) || isStopToken(w, language) || glossaryWords.has(w) || lx.stopwordsViFolded.has(w);
+    while (ws.length && trimmable(ws[0]!)) ws = ws.slice(1);
+    while (ws.length && trimmable(ws[ws.length - 1]!)) ws = ws.slice(0, -1);
+    if (ws.length < 2 || ws.some((w) => glossaryWords.has(w))) continue;
+    if (isKnownPhrase(ws)) continue;
+    if (ctx.termStats.documentFrequency(ws.slice(0, 2).join(BIGRAM_JOINER)) > 0) continue;
+    unknownEntities.push({ text: run.slice(run.length - ws.length).join(' '), folded: ws.join(' '), kind: 'place', known: false });
+  }
+  if (!/\p{Lu}/u.test(normalized)) {
+    // All lower-case: a marker followed by two words that never occur together in the corpus.
+    for (let i = 0; i < tokens.length; i++) {
+      const marker = PLACE_MARKERS.find((m) => m.every((t, k) => tokens[i + k] === t));
+      if (!marker) continue;
+      const j = i + marker.length;
+      const name = tokens.slice(j, j + 2);
+      if (name.length < 2 || entityAt[j]! >= 0 || name.some((w) => markerWords.has(w) || isStopToken(w, 'vi'))) continue;
+      if (isKnownPhrase(name)) continue;
+      if (ctx.termStats.documentFrequency(name.join(BIGRAM_JOINER)) === 0 && !unknownEntities.some((u) => u.folded === name.join(' ')))
+        unknownEntities.push({ text: name.join(' '), folded: name.join(' '), kind: 'place', known: false });
+      i = j;
+    }
+  }
+
+  // Concepts: entities as wholes, abbreviations with their expansions, glossary groups (English),
+  // content words, and the phrases (bigrams) the question and the corpus share.
+  const mask = language === 'en' ? tokens.map((t) => isStopToken(t, 'en')) : stopMask(words, accented);
+  const unitTokens = language === 'en' ? translationUnit(normalized) : unitAfterCountWord(tokens, mask);
+  const covered = new Array<boolean>(tokens.length).fill(false);
+  entities.forEach((e, idx) => {
+    if (e.kind === 'document') {
+      groups.push({ label: e.text, alternatives: [withBigrams(syllables(e.folded))], weight: 0 });
+      return;
+    }
+    tokens.forEach((_, i) => {
+      if (entityAt[i] === idx) covered[i] = true;
+    });
+    groups.push({ label: e.text, alternatives: [withBigrams(e.folded.split(' '))], weight: 0 });
+  });
+  for (const a of lx.abbreviations) {
+    tokens.forEach((t, i) => {
+      if (covered[i] || t !== a.folded || a.folded.length < 2) return;
+      // Only when typed as an abbreviation (upper case), or the whole question is lower-case.
+      const typed = new RegExp(`(^|[^\\p{L}])${a.short.replace(/[-,]/g, '.?')}($|[^\\p{L}])`, 'u').test(normalized);
+      if (!typed && /\p{Lu}/u.test(normalized)) return;
+      covered[i] = true;
+      groups.push({ label: a.short, alternatives: [[a.folded], ...a.expansions.map(withBigrams)], weight: 0 });
+    });
+    for (const exp of a.expansions) {
+      for (let i = 0; i + exp.length <= tokens.length; i++) {
+        if (exp.length >= 2 && exp.every((e, k) => tokens[i + k] === e && !covered[i + k])) {
+          for (let k = 0; k < exp.length; k++) covered[i + k] = true;
+          groups.push({ label: exp.join(' '), alternatives: [withBigrams(exp), [a.folded]], weight: 0 });
+        }
+      }
+    }
+  }
+  const contentTokens: string[] = [];
+  if (translation) {
+    for (const g of translation.groups) groups.push({ label: g.label, alternatives: g.alternatives.map(withBigrams), weight: 0 });
+  } else {
+    tokens.forEach((t, i) => {
+      if (mask[i] || covered[i]) return;
+      contentTokens.push(t);
+    });
+    for (const t of new Set(contentTokens)) groups.push({ label: t, alternatives: [[t]], weight: 0 });
+    for (let i = 1; i < tokens.length; i++) {
+      if (mask[i] || mask[i - 1] || covered[i] || covered[i - 1]) continue;
+      const b = tokens[i - 1] + BIGRAM_JOINER + tokens[i];
+      // A phrase the corpus never contains cannot tell passages apart; it only lowers every score.
+      if (ctx.termStats.documentFrequency(b) === 0) continue;
+      groups.push({ label: b.replace(BIGRAM_JOINER, ' '), alternatives: [[b]], weight: 0 });
+    }
+  }
+  const uniqueGroups = new Map<string, ConceptGroup>();
+  const maxIdf = Math.log(2 + ctx.termStats.documentCount);
+  for (const g of groups) {
+    const key = JSON.stringify(g.alternatives);
+    if (uniqueGroups.has(key)) continue;
+    const idfs = g.alternatives.map((alt) => Math.max(...alt.map((t) => ctx.termStats.idf(t))));
+    g.weight = Math.min(Math.max(...idfs), maxIdf) * (g.alternatives.length === 1 && g.alternatives[0]!.length === 1 && g.alternatives[0]![0]!.includes(BIGRAM_JOINER) ? 0.8 : 1);
+    uniqueGroups.set(key, g);
+  }
+
+  markFocus(intent, language, tokens, mask, covered, translation, [...uniqueGroups.values()]);
+
+  const termBoost = new Map<string, number>();
+  const searchTerms = new Set<string>();
+  for (const g of uniqueGroups.values()) {
+    for (const alt of g.alternatives)
+      for (const t of alt) {
+        searchTerms.add(t);
+        termBoost.set(t, Math.max(termBoost.get(t) ?? 0, t.includes(BIGRAM_JOINER) ? 1.6 : 1));
+      }
+  }
+  for (const e of entities) for (const t of withBigrams(e.folded.split(' '))) termBoost.set(t, (termBoost.get(t) ?? 1) * 1.3);
+  for (const t of unitTokens) termBoost.set(t, (termBoost.get(t) ?? 1) * 1.2);
+  const expansionText = [...uniqueGroups.values()]
+    .filter((g) => g.alternatives.length > 1)
+    .map((g) => g.alternatives.map((a) => a.filter((t) => !t.includes(BIGRAM_JOINER)).join(' ')).join(' '))
+    .join(' ');
+  const corrected = entities.filter((e) => e.kind === 'place' && !fold(normalized).includes(e.folded)).map((e) => e.folded);
+
+  return {
+    raw,
+    normalized,
+    language,
+    intent,
+    wantsFigure,
+    injection,
+    tokens,
+    contentTokens,
+    groups: [...uniqueGroups.values()],
+    searchTerms: [...searchTerms],
+    termBoost,
+    vectorText: [vectorText, ...corrected, expansionText].join(' ').trim(),
+    entities,
+    unknownEntities,
+    unitTokens,
+  };
+}
+
+const FOCUS_WEIGHT = 2.5;
+
+/**
+ * For "what/which/why" questions the first content words name what is asked ("Nguyên nhân của
+ * …", "What were the weaknesses of …"); the rest is topic that the whole document may match.
+ * Focus groups weigh more, and a section whose heading names the focus is preferred.
+ */
+function markFocus(
+  intent: Intent,
+  language: Language,
+  tokens: readonly string[],
+  mask: readonly boolean[],
+  covered: readonly boolean[],
+  translation: Translation | undefined,
+  groups: ConceptGroup[],
+): void {
+  if (intent !== 'list' && intent !== 'why' && intent !== 'what') return;
+  let focusTerms: string[] = [];
+  if (language === 'en') {
+    const first = translation?.groups[0];
+    const g = first && groups.find((x) => x.label === first.label);
+    if (g) {
+      g.focus = true;
+      g.weight *= FOCUS_WEIGHT;
+    }
+    return;
+  }
+  const markerWords = new Set(PLACE_MARKERS.flat());
+  let i = tokens.findIndex((t, k) => !mask[k] && !covered[k] && !markerWords.has(t));
+  if (i < 0) return;
+  while (i < tokens.length && focusTerms.length < 4 && !mask[i] && !covered[i]) focusTerms.push(tokens[i++]!);
+  const span = new Set([...focusTerms, ...withBigrams(focusTerms).filter((t) => t.includes(BIGRAM_JOINER))]);
+  for (const g of groups) {
+    if (g.alternatives.length === 1 && g.alternatives[0]!.every((t) => span.has(t))) {
+      g.focus = true;
+      g.weight *= FOCUS_WEIGHT;
+    }
+  }
+  focusTerms = [];
+}
+
+function withBigrams(tokens: readonly string[]): string[] {
+  const out = [...tokens];
+  for (let i = 1; i < tokens.length; i++) out.push(tokens[i - 1] + BIGRAM_JOINER + tokens[i]);
+  return out;
+}
+
+/** "how many communes" → the Vietnamese words for "communes". */
+function translationUnit(raw: string): string[] {
+  const m = /\bhow (?:many|much)\s+([a-z' -]+)/i.exec(raw) ?? /\bnumber of\s+([a-z' -]+)/i.exec(raw);
+  if (!m) return [];
+  const t = translateEnglish(m[1]!.split(/\s+/).slice(0, 3).join(' '));
+  return t.groups[0]?.alternatives[0] ?? [];
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeBotApi } from './fakeBotApi.js';
+import { startHarness, TOKEN, USER, waitFor, type Harness } from './helpers.js';
+
+const CHILD = fileURLToPath(new URL('./childBot.ts', import.meta.url));
+const children: ChildProcess[] = [];
+let h: Harness | undefined;
+
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await h?.close();
+  h = undefined;
+});
+
+function startChild(api: FakeBotApi, stateDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    env: {
+      ...process.env,
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: api.url,
+      STATE_DIR: stateDir,
+      RATE_LIMIT_PER_MINUTE: '1000',
+      TELEGRAM_WEBHOOK_URL: '',
+      FAKE_ASK_DELAY_MS: '300',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('READY')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('Telegram restart safety', () => {
+  it('after kill -9 in the middle of a batch, every question is answered exactly once', async () => {
+    const api = await FakeBotApi.start(TOKEN);
+    const stateDir = await mkdtemp(join(tmpdir(), 'tg-kill-'));
+    try {
+      const questionIds: number[] = [];
+      for (let i = 1; i <= 8; i++) {
+        const upd = api.message({ chat: { id: USER.id, type: 'private' }, from: USER, text: `Kon Tum câu hỏi số ${i}?` });
+        questionIds.push((upd.message as { message_id: number }).message_id);
+        api.pushUpdate(upd);
+      }
+      const first = await startChild(api, stateDir);
+      await waitFor(() => api.sentMessages().length >= 3, 'three answers before the kill', 15_000);
+      // Land the kill while the next answer is being computed (300 ms), not mid-send.
+      await new Promise((r) => setTimeout(r, 100));
+      first.kill('SIGKILL');
+      await exited(first);
+      const beforeRestart = api.sentMessages().length;
+      expect(beforeRestart).toBeGreaterThanOrEqual(3);
+      expect(beforeRestart).toBeLessThan(8);
+      // Nothing was confirmed to Telegram beyond what the journal holds.
+      const second = await startChild(api, stateDir);
+      await waitFor(() => api.sentMessages().length >= 8, 'all answers after restart', 20_000);
+      second.kill('SIGTERM');
+      expect(await exited(second)).toBe(0);
+
+      const repliedTo = api.sentMessages().map((m) => (m.params.reply_parameters as { message_id: number }).message_id);
+      expect([...repliedTo].sort()).toEqual([...questionIds].sort());
+      // Order within the chat is preserved across the restart.
+      expect(repliedTo).toEqual(questionIds);
+    } finally {
+      await api.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('stop() finishes in-flight answers and persists state before resolving', async () => {
+    h = await startHarness({ kb: { askDelayMs: 400 } });
+    const { api, bot } = h;
+    api.privateText(USER, 'Kon Tum thực hiện mô hình thế nào?');
+    await waitFor(() => api.callsOf('sendChatAction').length > 0, 'processing started');
+    await bot.stop();
+    expect(api.sentMessages()).toHaveLength(1);
+    const pollsAfterStop = api.callsOf('getUpdates').length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(api.callsOf('getUpdates').length).toBe(pollsAfterStop);
+
+    // A new instance on the same state neither re-answers nor forgets the citations.
+    const again = await startHarness({ api, stateDir: h.stateDir });
+    again.api.privateText(USER, '/trichdan 1');
+    await waitFor(() => api.sentMessages().length === 2, 'cite after restart');
+    expect(api.sentMessages()[1]!.text).toContain('86/102 xã');
+    expect(again.kb.asks).toHaveLength(0);
+    await again.bot.stop();
+  });
+});

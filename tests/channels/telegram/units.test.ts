@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { Update } from 'telegraf/types';
+import { loadMessages, type Reply } from '../../../src/bot/index.js';
+import { escapeHtml, renderReply } from '../../../src/channels/telegram/format.js';
+import { SendScheduler } from '../../../src/channels/telegram/sendScheduler.js';
+import { mapUpdate } from '../../../src/channels/telegram/updates.js';
+import { secretMatches } from '../../../src/channels/telegram/webhook.js';
+import { BotApiError, BotNetworkError, classifyError } from '../../../src/channels/telegram/errors.js';
+import { TelegramError } from 'telegraf';
+
+const messages = loadMessages();
+
+function reply(partial: Partial<Reply>): Reply {
+  return { language: 'vi', blocks: [], citations: [], buttons: [], ...partial };
+}
+
+function wellFormed(html: string): boolean {
+  const stack: string[] = [];
+  for (const m of html.matchAll(/<(\/?)(b|i|blockquote|pre)>/g)) {
+    if (m[1]) {
+      if (stack.pop() !== m[2]) return false;
+    } else stack.push(m[2]!);
+  }
+  const stripped = html.replace(/<\/?(b|i|blockquote|pre)>/g, '');
+  return stack.length === 0 && !/[<>]/.test(stripped) && !/&(?!amp;|lt;|gt;)/.test(stripped);
+}
+
+describe('Telegram HTML rendering', () => {
+  it('escapes <, > and & everywhere', () => {
+    expect(escapeHtml('a < b && c > d')).toBe('a &lt; b &amp;&amp; c &gt; d');
+    const [m] = renderReply(
+      reply({
+        blocks: [{ kind: 'heading', text: 'Tiêu đề <x>' }, { kind: 'quote', text: 'A & B' }],
+        citations: [{ n: 1, title: 'T <1>', section: 'S & s', quote: 'q' }],
+        buttons: [{ label: 'b', data: 'cite:1:1' }],
+      }),
+      messages,
+    );
+    expect(m?.html).toBe('<b>Tiêu đề &lt;x&gt;</b>\n\n<blockquote>A &amp; B</blockquote>\n\n<b>Nguồn:</b>\n[1] T &lt;1&gt; — S &amp; s');
+    expect(m?.buttons).toEqual([[{ text: 'b', callback_data: 'cite:1:1' }]]);
+  });
+
+  it('splits oversized single blocks (even without spaces) into well-formed parts', () => {
+    const blocks = [
+      { kind: 'quote' as const, text: '<&>'.repeat(3000) },
+      { kind: 'paragraph' as const, text: 'Câu một. '.repeat(900) },
+      { kind: 'heading' as const, text: 'x'.repeat(5000) },
+    ];
+    const parts = renderReply(reply({ blocks, replyToMessageId: '7', buttons: [{ label: 'b', data: 'd' }] }), messages);
+    expect(parts.length).toBeGreaterThan(4);
+    for (const p of parts) {
+      expect(p.html.length).toBeLessThanOrEqual(4096);
+      expect(wellFormed(p.html)).toBe(true);
+    }
+    expect(parts.map((p) => p.html.replace(/<\/?(b|blockquote)>/g, '').replace(/\s+/g, '')).join('')).toBe(
+      blocks.map((b) => escapeHtml(b.text).replace(/\s+/g, '')).join(''),
+    );
+    expect(parts[0]?.replyToMessageId).toBe(7);
+    expect(parts.slice(1).every((p) => p.replyToMessageId === undefined)).toBe(true);
+    expect(parts.at(-1)?.buttons).toHaveLength(1);
+    expect(parts.slice(0, -1).every((p) => p.buttons.length === 0)).toBe(true);
+  });
+});
+
+describe('SendScheduler', () => {
+  it('spaces messages per chat and caps groups per minute, without dropping', async () => {
+    let now = 0;
+    const s = new SendScheduler({ perChatIntervalMs: 30, groupPerMinute: 1000, globalPerSecond: 1000 }, () => now);
+    await s.acquire('a', false);
+    const started = Date.now();
+    now = 10;
+    // The clock is fake but sleeps are real: acquire() must wait for the remaining ~20 ms.
+    const pending = s.acquire('a', false).then(() => Date.now() - started);
+    setTimeout(() => (now = 40), 5);
+    expect(await pending).toBeGreaterThanOrEqual(15);
+    await s.acquire('b', false);
+  });
+
+  it('blocks a group that used up its per-minute budget until the window moves', async () => {
+    let now = 0;
+    const s = new SendScheduler(
+      { perChatIntervalMs: 0, groupPerMinute: 2, globalPerSecond: 1000 },
+      () => now,
+      (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+    );
+    await s.acquire('g', true);
+    await s.acquire('g', true);
+    let done = false;
+    const third = s.acquire('g', true).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(done).toBe(false);
+    now = 60_001;
+    await third;
+    expect(done).toBe(true);
+  });
+});
+
+describe('update mapping', () => {
+  const bot = { id: 99, username: 'TroLyBot' };
+  const noFetch = async () => Buffer.alloc(0);
+  const group = { id: -5, type: 'supergroup' as const, title: 'g' };
+  const from = { id: 1, is_bot: false, first_name: 'A' };
+
+  it('strips the mention and marks the message addressed', () => {
+    const u = {
+      update_id: 1,
+      message: { message_id: 1, date: 0, chat: group, from, text: 'Chào @trolybot, Kon Tum?', entities: [{ type: 'mention', offset: 5, length: 9 }] },
+    } as unknown as Update;
+    const m = mapUpdate(u, bot, noFetch);
+    expect(m.type === 'message' && m.message).toMatchObject({ addressedToBot: true, text: 'Chào , Kon Tum?', chatType: 'group' });
+  });
+
+  it('ignores commands addressed to another bot and keeps ours', () => {
+    const mk = (text: string) =>
+      ({
+        update_id: 1,
+        message: { message_id: 1, date: 0, chat: group, from, text, entities: [{ type: 'bot_command', offset: 0, length: text.split(' ')[0]!.length }] },
+      }) as unknown as Update;
+    expect(mapUpdate(mk('/hoi@OtherBot x'), bot, noFetch).type).toBe('ignored');
+    const ours = mapUpdate(mk('/hoi@TroLyBot x'), bot, noFetch);
+    expect(ours.type === 'message' && ours.message.text).toBe('/hoi x');
+  });
+
+  it('does not address plain group chatter', () => {
+    const u = { update_id: 1, message: { message_id: 1, date: 0, chat: group, from, text: 'hello' } } as unknown as Update;
+    const m = mapUpdate(u, bot, noFetch);
+    expect(m.type === 'message' && m.message.addressedToBot).toBe(false);
+  });
+});
+
+describe('transport helpers', () => {
+  it('compares webhook secrets exactly', () => {
+    expect(secretMatches('abc', 'abc')).toBe(true);
+    expect(secretMatches('abd', 'abc')).toBe(false);
+    expect(secretMatches('abcd', 'abc')).toBe(false);
+    expect(secretMatches(undefined, 'abc')).toBe(false);
+  });
+
+  it('classifies errors by layer', () => {
+    const api = classifyError(new TelegramError({ error_code: 429, description: 'Too Many Requests', parameters: { retry_after: 3 } }), 'sendMessage');
+    expect(api).toBeInstanceOf(BotApiError);
+    expect(api).toMatchObject({ method: 'sendMessage', errorCode: 429, retryAfterS: 3, retryable: true });
+    const refused = classifyError(new TelegramError({ error_code: 403, description: 'Forbidden: bot was blocked by the user' }), 'sendMessage');
+    expect(refused.retryable).toBe(false);
+    const net = classifyError(Object.assign(new Error('request to http://x/bot123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ/getMe failed'), { code: 'ECONNRESET' }), 'getMe');
+    expect(net).toBeInstanceOf(BotNetworkError);
+    expect(net).toMatchObject({ code: 'ECONNRESET', retryable: true });
+    expect(net.message).not.toContain('ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+  });
+});

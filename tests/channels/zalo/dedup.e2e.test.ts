@@ -1,0 +1,180 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DedupStore } from '../../../src/channels/zalo/dedupStore.js';
+import { textUpdate } from './fakeZaloApi.js';
+import { delay, removeDir, startHarness, tempStateDir, type Harness } from './harness.js';
+
+const QUESTION = 'Mô hình bí thư đồng thời là chủ tịch xã đạt kết quả gì?';
+const LONG_QUESTION = 'Cho tôi một câu trả lời dài về tổ chức bộ máy';
+
+async function readState(dir: string): Promise<{ handled: string[]; pending: { id: string; sentParts: number }[] }> {
+  return JSON.parse(await readFile(path.join(dir, 'zalo-dedup.json'), 'utf8')) as {
+    handled: string[];
+    pending: { id: string; sentParts: number }[];
+  };
+}
+
+describe('Zalo de-duplication and restarts', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('answers a message delivered twice only once', async () => {
+    h = await startHarness();
+    const { api } = h;
+    const update = textUpdate({ text: QUESTION, userId: 'u-dup', messageId: 'dup-1' });
+    api.push(update);
+    api.push(structuredClone(update));
+    await api.waitFor(() => api.textsTo('u-dup').length === 1, 5000, 'the answer');
+    await api.waitFor(() => api.callsOf('getUpdates').filter((c) => c.outcome === 'ok').length === 2, 5000, 'both deliveries');
+    await delay(100);
+    expect(api.textsTo('u-dup')).toHaveLength(1);
+    expect(h.knowledge.asks).toHaveLength(1);
+  });
+
+  it('remembers answered messages across a restart with the same STATE_DIR', async () => {
+    h = await startHarness();
+    const { api } = h;
+    const update = textUpdate({ text: QUESTION, userId: 'u-restart', messageId: 'restart-1' });
+    api.push(update);
+    await api.waitFor(() => api.textsTo('u-restart').length === 1, 5000, 'the answer');
+    await h.restart();
+    expect((await readState(h.stateDir)).handled).toContain('restart-1');
+    api.push(structuredClone(update));
+    api.push(textUpdate({ text: '/nguon', userId: 'u-restart', messageId: 'restart-2' }));
+    await api.waitFor(() => api.textsTo('u-restart').length === 2, 5000, 'the /nguon answer');
+    await delay(100);
+    expect(api.textsTo('u-restart')[1]).toContain('381-BC/TU');
+    expect(h.knowledge.asks).toHaveLength(1);
+  });
+
+  it('answers after a restart a message whose reply could not go out, exactly once', async () => {
+    h = await startHarness({ tuning: { drainTimeoutMs: 100 } });
+    const { api } = h;
+    api.failNext('sendMessage', { kind: 'http', status: 503 }, 10_000);
+    const update = textUpdate({ text: QUESTION, userId: 'u-crash', messageId: 'crash-1' });
+    api.push(update);
+    await api.waitFor(() => api.callsOf('sendMessage').length >= 3, 5000, 'failing sends');
+    await h.stopChannel();
+    expect((await readState(h.stateDir)).pending.map((p) => p.id)).toEqual(['crash-1']);
+    expect(api.textsTo('u-crash')).toEqual([]);
+
+    api.clearFaults();
+    await h.restart();
+    await api.waitFor(() => api.textsTo('u-crash').length === 1, 5000, 'the replayed answer');
+    api.push(structuredClone(update));
+    await api.waitFor(() => api.callsOf('getUpdates').some((c) => c.outcome === 'ok'), 5000, 'the redelivery');
+    await delay(100);
+    expect(api.textsTo('u-crash')).toHaveLength(1);
+    const state = await readState(h.stateDir);
+    expect(state.pending).toEqual([]);
+    expect(state.handled).toContain('crash-1');
+  });
+
+  it('does not repeat parts of a split answer that already went out before the restart', async () => {
+    h = await startHarness({ tuning: { drainTimeoutMs: 100 } });
+    const { api } = h;
+    api.failNext('sendMessage', { kind: 'drop' }, 10_000, 1);
+    api.push(textUpdate({ text: LONG_QUESTION, userId: 'u-parts', messageId: 'parts-1' }));
+    await api.waitFor(() => api.callsOf('sendMessage').filter((c) => c.outcome === 'drop').length >= 2, 5000, 'part 2 failing');
+    await h.stopChannel();
+    expect(api.textsTo('u-parts')).toHaveLength(1);
+    expect((await readState(h.stateDir)).pending).toMatchObject([{ id: 'parts-1', sentParts: 1 }]);
+
+    api.clearFaults();
+    await h.restart();
+    await api.waitFor(() => api.textsTo('u-parts').some((t) => t.includes('Nguồn:')), 5000, 'the rest of the answer');
+    const texts = api.textsTo('u-parts');
+    expect(new Set(texts).size).toBe(texts.length);
+    expect(texts[0]).toMatch(/^Đoạn 1\./);
+    expect(texts.join('\n\n')).toContain('Đoạn 14.');
+  });
+
+  it('replays a message recorded by a process killed before it answered', async () => {
+    const update = textUpdate({ text: QUESTION, userId: 'u-killed', messageId: 'killed-1' });
+    h = await startHarness({
+      beforeStart: async (_api, dir) => {
+        await mkdir(dir, { recursive: true });
+        const state = { version: 1, handled: [], pending: [{ id: 'killed-1', raw: update, receivedAtMs: Date.now(), sentParts: 0, attempts: 1 }] };
+        await writeFile(path.join(dir, 'zalo-dedup.json'), JSON.stringify(state));
+      },
+    });
+    await h.api.waitFor(() => h?.api.textsTo('u-killed').length === 1, 5000, 'the replayed answer');
+  });
+
+  it('replays a group mention even before the bot has learned its name again', async () => {
+    const update = textUpdate({ text: `@Trợ lý Báo cáo ${QUESTION}`, chatId: 'g-replay', userId: 'u-g', chatType: 'GROUP', messageId: 'g-killed-1' });
+    h = await startHarness({
+      beforeStart: async (api, dir) => {
+        api.failNext('getMe', { kind: 'delay', ms: 300 });
+        const state = { version: 1, handled: [], pending: [{ id: 'g-killed-1', raw: update, receivedAtMs: Date.now(), sentParts: 0, attempts: 1 }] };
+        await writeFile(path.join(dir, 'zalo-dedup.json'), JSON.stringify(state));
+      },
+    });
+    await h.api.waitFor(() => h?.api.textsTo('g-replay').length === 1, 5000, 'the replayed group answer');
+    expect(h.api.textsTo('g-replay')[0]).toContain('Nguồn:');
+  });
+
+  it('gives up on a message that was pending for too many starts', async () => {
+    const update = textUpdate({ text: QUESTION, userId: 'u-poison', messageId: 'poison-1' });
+    h = await startHarness({
+      beforeStart: async (_api, dir) => {
+        const state = { version: 1, handled: [], pending: [{ id: 'poison-1', raw: update, receivedAtMs: 1, sentParts: 0, attempts: 3 }] };
+        await writeFile(path.join(dir, 'zalo-dedup.json'), JSON.stringify(state));
+      },
+    });
+    await delay(100);
+    expect(h.api.textsTo('u-poison')).toEqual([]);
+    expect(h.logs.text()).toContain('giving up on a message');
+  });
+
+  it('moves a corrupt state file aside and starts', async () => {
+    h = await startHarness({
+      beforeStart: async (_api, dir) => {
+        await writeFile(path.join(dir, 'zalo-dedup.json'), '{"version":1,"handled":["a"');
+      },
+    });
+    h.api.push(textUpdate({ text: '/nguon', userId: 'u-corrupt' }));
+    await h.api.waitFor(() => h?.api.textsTo('u-corrupt').length === 1, 5000, 'an answer');
+    expect((await readdir(h.stateDir)).some((f) => f.startsWith('zalo-dedup.json.corrupt-'))).toBe(true);
+  });
+});
+
+describe('DedupStore', () => {
+  it('writes atomically, leaves no temp files and bounds the handled list', async () => {
+    const dir = await tempStateDir();
+    try {
+      const store = await DedupStore.open({ dir, maxHandled: 3 });
+      for (const id of ['a', 'b', 'c', 'd']) {
+        expect(await store.begin(id, { id })).toBe(true);
+        expect(await store.begin(id, { id })).toBe(false);
+        await store.complete(id);
+      }
+      await store.flush();
+      expect(await readdir(dir)).toEqual(['zalo-dedup.json']);
+      const reopened = await DedupStore.open({ dir, maxHandled: 3 });
+      expect(reopened.isHandled('a')).toBe(false);
+      expect(reopened.isHandled('d')).toBe(true);
+      expect(await reopened.begin('d', {})).toBe(false);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('serialises concurrent writes so the last state wins', async () => {
+    const dir = await tempStateDir();
+    try {
+      const store = await DedupStore.open({ dir });
+      await Promise.all(Array.from({ length: 25 }, (_v, i) => store.begin(`m${i}`, {})));
+      await Promise.all(Array.from({ length: 25 }, (_v, i) => store.complete(`m${i}`)));
+      const state = await readState(dir);
+      expect(state.handled).toHaveLength(25);
+      expect(state.pending).toEqual([]);
+    } finally {
+      await removeDir(dir);
+    }
+  });
+});
