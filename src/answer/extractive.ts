@@ -1,10 +1,11 @@
-import { fold } from '../ingest/normalize.js';
+import { fold, normalizeText } from '../ingest/normalize.js';
 import { splitSentences } from '../ingest/sentences.js';
 import { sectionLabel } from '../ingest/structure.js';
 import { indexTerms } from '../index/tokenizer.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
-import { coverage, unitNearNumber, type RetrievedChunk } from '../retrieval/hybrid.js';
+import { coverage, type RetrievedChunk } from '../retrieval/hybrid.js';
+import { figureMatches, sentenceFigures, unitNearNumber } from '../retrieval/figures.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
 import type { Answer, Citation } from './types.js';
@@ -30,30 +31,9 @@ export interface EvidenceSentence {
   hasNumber: boolean;
 }
 
-const NUMBER_RE = /\d+(?:[.,]\d+)*(?:\/\d+(?:[.,]\d+)*)?\s*%?/g;
-const YEARISH = /^(19|20)\d{2}$/;
 const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
-const TRAILING_FILLER = new Set(['va', 'cua', 'cho', 'duoc', 'voi', 'de', 'ma', 'thi', 'la', 'co', 'trong', 'tai', 'o', 'den', 'tu', 've', 'nhu', 'hoac', 'da', 'se', 'qua']);
 
-/**
- * Figures of a sentence: numbers that are not years, dates or parts of document codes
- * ("22-NQ/TW", "26-3-2018", "Quyết định số 170/QĐ-TTg").
- */
-export function figureMatches(text: string): RegExpMatchArray[] {
-  return [...text.matchAll(NUMBER_RE)].filter((m) => {
-    const n = m[0].trim();
-    const at = m.index ?? 0;
-    const after = text.slice(at + m[0].length, at + m[0].length + 3);
-    const before = text.slice(Math.max(0, at - 2), at);
-    if (YEARISH.test(n)) return false;
-    if (/^\s*[-/]\s*[\p{Lu}Đ]/u.test(after) || /^[-/]\d/.test(after) || /\d[-/]$/.test(before) || /[\p{Lu}][-/]$/u.test(before)) return false;
-    return true;
-  });
-}
-
-function sentenceNumbers(text: string): string[] {
-  return figureMatches(text).map((m) => m[0].trim());
-}
+const sentenceNumbers = sentenceFigures;
 
 /** The words of `text` that spell `foldedPhrase`, in their original case and accents. */
 export function displayOf(text: string, foldedPhrase: string): string | undefined {
@@ -69,48 +49,94 @@ export function displayOf(text: string, foldedPhrase: string): string | undefine
   return undefined;
 }
 
-/** "… có 119/156 xã, phường, thị trấn (đạt 76,28%) của …" → "119/156 xã, phường, thị trấn (đạt 76,28%)". */
-export function figurePhrase(sentence: string, unitTokens: readonly string[], docNumber = false): string | undefined {
+/** Function words that never end a figure phrase (compared accented: "từ" ≠ "tú"). */
+const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'để', 'mà', 'thì', 'là', 'có', 'trong', 'tại', 'ở', 'đến', 'từ', 'về', 'như', 'hoặc', 'đã', 'sẽ', 'qua', 'so', 'trên', 'dưới']);
+
+/**
+ * The figure a count question asks for, as the source words it: "119/156 xã, phường, thị trấn
+ * (đạt 76,28%)". The number is the one whose neighbourhood shares most with the question (its
+ * unit first); the phrase runs to the last unit word, plus a parenthesis that follows.
+ */
+export function figurePhrase(sentence: string, unitTokens: readonly string[], docNumber = false, questionTokens: readonly string[] = []): string | undefined {
   if (docNumber) return DOC_NUMBER_RE.exec(sentence)?.[0];
   const matches = figureMatches(sentence);
   if (!matches.length) return undefined;
-  const unit = unitTokens[0];
-  const wordsAfter = (idx: number, n: number) => fold(sentence.slice(idx)).match(/[a-z]+/g)?.slice(0, n) ?? [];
-  const wordsBefore = (idx: number, n: number) => (fold(sentence.slice(0, idx)).match(/[a-z]+/g) ?? []).slice(-n);
+  const units = new Set(unitTokens);
+  const question = new Set(questionTokens);
+  const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
   let chosen = matches[0]!;
-  if (unit) {
-    chosen =
-      matches.find((m) => wordsAfter(m.index! + m[0].length, 3).includes(unit)) ??
-      matches.find((m) => wordsBefore(m.index!, 6).includes(unit)) ??
-      chosen;
+  let bestScore = -1;
+  for (const m of matches) {
+    const after = foldedWords(sentence.slice(m.index! + m[0].length)).slice(0, 6);
+    const before = foldedWords(sentence.slice(0, m.index!)).slice(-8);
+    let score = 0;
+    if (unitTokens[0] && after.slice(0, 3).includes(unitTokens[0])) score += 3;
+    else if (unitTokens[0] && before.slice(-6).includes(unitTokens[0])) score += 1.5;
+    score += [...after, ...before].filter((w) => question.has(w)).length * 0.25;
+    if (score > bestScore) {
+      bestScore = score;
+      chosen = m;
+    }
   }
-  const start = chosen.index!;
-  const rest = sentence.slice(start);
-  // Up to eight words, stopping at clause punctuation; a parenthesis that opens is closed.
+  const rest = sentence.slice(chosen.index!);
   const wordRe = /\S+/g;
-  let end = 0;
-  let words = 0;
-  let depth = 0;
-  for (let m = wordRe.exec(rest); m; m = wordRe.exec(rest)) {
-    const w = m[0];
-    depth += (w.match(/\(/g) ?? []).length - (w.match(/\)/g) ?? []).length;
-    end = m.index + w.length;
-    words++;
-    if (depth <= 0 && (/[;:.]$/.test(w) || (words >= 3 && /,$/.test(w) && depth === 0 && !/^\s*(x|ph|th|h|t)/.test(fold(rest.slice(end)))))) break;
-    if (depth <= 0 && words >= 8) break;
+  const spans: { end: number; word: string }[] = [];
+  for (let m = wordRe.exec(rest); m && spans.length < 12; m = wordRe.exec(rest)) spans.push({ end: m.index + m[0].length, word: m[0] });
+  let endIdx = -1;
+  if (units.size) {
+    // Run through the unit words; a comma ends the run unless a unit word follows it ("xã, phường, thị trấn").
+    const isUnit = (i: number) => Boolean(spans[i] && fold(spans[i]!.word).match(/[a-z]+/g)?.some((w) => units.has(w)));
+    for (let i = 1; i < spans.length && i <= 10; i++) {
+      if (isUnit(i)) endIdx = i;
+      if (/[,;:.]$/.test(spans[i]!.word) && !isUnit(i + 1)) break;
+    }
   }
-  let phrase = rest.slice(0, end).replace(/[;:.,]+$/, '').trim();
-  // Drop trailing function words ("… cho mỗi xã và" → "… cho mỗi xã").
-  let parts = phrase.split(' ');
-  while (parts.length > 1 && TRAILING_FILLER.has(fold(parts[parts.length - 1]!))) parts = parts.slice(0, -1);
-  phrase = parts.join(' ');
+  if (endIdx < 0) {
+    // No unit words: stop at the first clause punctuation, keeping at least two words.
+    endIdx = Math.min(spans.length - 1, 5);
+    for (let i = 1; i < spans.length && i <= 5; i++) {
+      if (/[,;:.]$/.test(spans[i]!.word)) {
+        endIdx = i;
+        break;
+      }
+    }
+  }
+  let end = spans[endIdx]?.end ?? rest.length;
+  const paren = /^\s*\([^)]{1,60}\)/.exec(rest.slice(end).replace(/^[,]/, ''));
+  if (paren && !/[.;]$/.test(rest.slice(0, end))) end += paren[0].length + (rest.slice(end).startsWith(',') ? 1 : 0);
+  let words = rest.slice(0, end).replace(/[;:.,]+$/, '').trim().split(' ');
+  while (words.length > 1 && TRAILING_FILLER.has(normalizeText(words[words.length - 1]!).toLowerCase().replace(/[;:.,]+$/, ''))) words = words.slice(0, -1);
+  const phrase = words.join(' ').replace(/[;:.,]+$/, '');
   return phrase || undefined;
 }
 
-function personName(sentence: string): string | undefined {
-  // Three or more capitalised words in a row that are not an office ("Võ Thị Ánh Xuân").
-  const m = /(?:\p{Lu}[\p{Ll}\p{M}]*\s){2,4}\p{Lu}[\p{Ll}\p{M}]*/u.exec(sentence);
-  return m?.[0];
+/** A person's name: a run of capitalised words that is not a place or an office ("Võ Thị Ánh Xuân"). */
+function personName(sentence: string, places: ReadonlySet<string>): string | undefined {
+  const OFFICE = new Set(['bi', 'thu', 'chu', 'tich', 'tinh', 'uy', 'huyen', 'dang', 'ban', 'pho', 'truong', 'giam', 'doc', 'dong', 'chi', 'ong', 'ba', 'uy', 'vien']);
+  for (const m of sentence.matchAll(/(?:\p{Lu}[\p{Ll}\p{M}]*\s+)+\p{Lu}[\p{Ll}\p{M}]*/gu)) {
+    let words = m[0].split(/\s+/);
+    let folded = words.map((w) => fold(w));
+    // Drop a leading office or place: "Tỉnh ủy An Giang Võ Thị Ánh Xuân" → "Võ Thị Ánh Xuân".
+    let changed = true;
+    while (changed && words.length) {
+      changed = false;
+      for (let len = Math.min(4, words.length); len >= 2; len--) {
+        if (places.has(folded.slice(0, len).join(' '))) {
+          words = words.slice(len);
+          folded = folded.slice(len);
+          changed = true;
+          break;
+        }
+      }
+      if (!changed && words.length && OFFICE.has(folded[0]!)) {
+        words = words.slice(1);
+        folded = folded.slice(1);
+        changed = true;
+      }
+    }
+    if (words.length >= 3) return words.join(' ');
+  }
+  return undefined;
 }
 
 export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string): Citation {
@@ -124,7 +150,7 @@ export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string
   };
 }
 
-function scoreSentences(query: AnalyzedQuery, retrieved: readonly RetrievedChunk[], documentTerms: (id: string) => Set<string>): EvidenceSentence[] {
+export function scoreSentences(query: AnalyzedQuery, retrieved: readonly RetrievedChunk[], documentTerms: (id: string) => Set<string>, places: ReadonlySet<string>): EvidenceSentence[] {
   const top = retrieved.slice(0, 8);
   const best = top[0]?.score ?? 1;
   const out: EvidenceSentence[] = [];
@@ -144,7 +170,7 @@ function scoreSentences(query: AnalyzedQuery, retrieved: readonly RetrievedChunk
         if (numbers.length && query.unitTokens.length && unitNearNumber(text, query.unitTokens)) factor *= 1.35;
       }
       if (query.intent === 'docnumber') factor *= DOC_NUMBER_RE.test(text) ? 1.6 : 0.6;
-      if (query.intent === 'who') factor *= personName(text) ? 1.4 : 0.8;
+      if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
       if (query.entities.length) {
         const f = fold(text);
         const hits = query.entities.filter((e) => f.replace(/\s+/g, e.kind === 'document' ? '' : ' ').includes(e.folded)).length;
@@ -209,7 +235,7 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms }:
   // Scattered syllables are not evidence: some passage among the best must share a phrase.
   if (!retrieved.slice(0, 3).some((r) => r.phraseEvidence) && !query.entities.some((e) => e.kind === 'document')) return notFound;
 
-  const sentences = scoreSentences(query, retrieved, documentTerms);
+  const sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places);
   const s1 = sentences[0];
   if (!s1 || s1.coverage < MIN_SENTENCE_COVERAGE) return notFound;
 
@@ -252,16 +278,22 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms }:
 
   let lead = '';
   const subjectEntity = query.entities.find((e) => e.kind !== 'document');
-  const subjectText = subjectEntity ? (displayOf(query.normalized, subjectEntity.folded) ?? displayOf(s1.text, subjectEntity.folded) ?? displayOf(snapshot.documentById.get(s1.chunk.metadata.documentId)?.meta.title ?? '', subjectEntity.folded)) : undefined;
+  // The corpus spelling first: questions are often typed without accents or capitals.
+  const subjectText = subjectEntity
+    ? (displayOf(s1.text, subjectEntity.folded) ??
+      displayOf(snapshot.documentById.get(s1.chunk.metadata.documentId)?.meta.title ?? '', subjectEntity.folded) ??
+      displayOf(s1.chunk.text, subjectEntity.folded) ??
+      displayOf(query.normalized, subjectEntity.folded))
+    : undefined;
   const subject = subjectText ? `${subjectText}: ` : '';
   if (query.intent === 'docnumber') {
     const fig = figurePhrase(s1.text, [], true);
     if (fig) lead = render(lang, 'docNumberLead', { subject, figure: fig });
   } else if (query.wantsFigure) {
-    const fig = figurePhrase(s1.text, query.unitTokens);
+    const fig = figurePhrase(s1.text, query.unitTokens, false, query.tokens);
     if (fig) lead = render(lang, 'figureLead', { subject, figure: fig });
   } else if (query.intent === 'who') {
-    const name = personName(s1.text);
+    const name = personName(s1.text, snapshot.names.places);
     if (name) lead = render(lang, 'whoLead', { name });
   }
   const parts = [lead, lines.join('\n'), conflict ? render(lang, 'conflict') : ''].filter(Boolean);

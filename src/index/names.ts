@@ -73,6 +73,17 @@ export class NameIndex {
       scan([d.meta.title, d.meta.issuer ?? '', d.meta.place ? `tỉnh ${d.meta.place}` : ''].join('. '));
       for (const c of d.chunks) scan(c.text);
     }
+    // "tỉnh ủy An Giang Võ Thị Ánh Xuân" yields "an giang vo thi": keep only the shortest place
+    // that is a prefix of a longer run, since the rest is a person's name or another word.
+    for (const p of [...places]) {
+      const words = p.split(' ');
+      for (let len = 2; len < words.length; len++) {
+        if (places.has(words.slice(0, len).join(' '))) {
+          places.delete(p);
+          break;
+        }
+      }
+    }
     for (const p of places) names.add(p);
     return new NameIndex(places, names);
   }

@@ -3,6 +3,7 @@ import { indexTerms } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
 import type { Chunk } from '../ingest/types.js';
 import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
+import { figureMatches, unitNearNumber } from './figures.js';
 
 /**
  * Hybrid retrieval: lexical (MiniSearch) and vector (HNSWLib) candidates fused with reciprocal
@@ -33,7 +34,6 @@ export interface RetrievalOptions {
   rrfK?: number;
 }
 
-const NUMBER_RE = /\d+(?:[.,]\d+)*(?:\/\d+)?\s*%?/g;
 
 /**
  * Coverage of concept groups: each group counts through its best alternative. Terms found only
@@ -138,7 +138,7 @@ export class HybridRetriever {
       // A passage about another place is not evidence, however well it matches the rest.
       score *= 0.25 + 0.75 * entityMatch;
       if (query.wantsFigure) {
-        const numbers = chunk.text.match(NUMBER_RE) ?? [];
+        const numbers = figureMatches(chunk.text);
         score *= numbers.length ? 1.1 : 0.8;
         if (query.unitTokens.length && numbers.length && unitNearNumber(chunk.text, query.unitTokens)) score *= 1.15;
       }
@@ -177,16 +177,4 @@ export function focusInHeading(groups: readonly ConceptGroup[], chunk: Chunk): b
   if (!focus.length) return false;
   const heading = new Set(indexTerms(chunk.metadata.sectionPath[chunk.metadata.sectionPath.length - 1] ?? ''));
   return focus.some((g) => g.alternatives.some((alt) => alt.length > 0 && alt.every((t) => heading.has(t))));
-}
-
-/** Is one of the unit words within a few words of a number ("12.668 đảng viên", "số đảng viên … 26.773")? */
-export function unitNearNumber(text: string, unitTokens: readonly string[]): boolean {
-  const words = fold(text).match(/\d+(?:[.,]\d+)*(?:\/\d+)?%?|[a-z]+/g) ?? [];
-  const unit = unitTokens[0];
-  if (!unit) return false;
-  for (let i = 0; i < words.length; i++) {
-    if (!/^\d/.test(words[i]!)) continue;
-    for (let j = Math.max(0, i - 6); j < Math.min(words.length, i + 5); j++) if (words[j] === unit) return true;
-  }
-  return false;
 }

@@ -306,6 +306,17 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   const mask = language === 'en' ? tokens.map((t) => isStopToken(t, 'en')) : stopMask(words, accented);
   const unitTokens = language === 'en' ? translationUnit(normalized) : unitAfterCountWord(tokens, mask);
   const covered = new Array<boolean>(tokens.length).fill(false);
+  // Markers in front of a place ("Đảng bộ tỉnh Kon Tum", "xã Đăk Pét") belong to the mention.
+  for (let i = 0; i < tokens.length; i++) {
+    if (entityAt[i]! < 0 || (i > 0 && entityAt[i - 1] === entityAt[i])) continue;
+    for (const m of PLACE_MARKERS) {
+      const start = i - m.length;
+      if (start >= 0 && m.every((t, k) => tokens[start + k] === t && entityAt[start + k]! < 0)) {
+        for (let k = start; k < i; k++) covered[k] = true;
+        break;
+      }
+    }
+  }
   entities.forEach((e, idx) => {
     if (e.kind === 'document') {
       groups.push({ label: e.text, alternatives: [withBigrams(syllables(e.folded))], weight: 0 });

@@ -1,7 +1,7 @@
 import { Telegram } from 'telegraf';
 import type { Opts, Telegram as BotApiMethods } from 'telegraf/types';
 import type { Logger } from 'pino';
-import { BotApiError, BotNetworkError, CallAbortedError, classifyError, describeError } from './errors.js';
+import { BotApiError, CallAbortedError, classifyError, describeError } from './errors.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -124,7 +124,7 @@ export class BotApiClient {
       } catch (err) {
         if (options.signal?.aborted) throw new CallAbortedError(method);
         if (err instanceof BotApiError && !err.retryable) throw err;
-        const classified = err instanceof BotApiError ? err : new BotNetworkError(method, timeout.aborted ? 'TIMEOUT' : (err as Error).name, (err as Error).message);
+        const classified = classifyError(err, method, timeout.aborted);
         if (attempt >= maxAttempts) throw classified;
         this.logger.warn({ ...describeError(classified), attempt }, 'file download failed, retrying');
       }

@@ -71,7 +71,8 @@ export class UpdateJournal {
   markHandled(updateId: number): Promise<void> {
     this.pendingById.delete(updateId);
     this.handled.add(updateId);
-    if (this.handled.size > HANDLED_KEPT) {
+    // Prune in batches: sorting on every update once the cap is reached would be wasteful.
+    if (this.handled.size > HANDLED_KEPT * 1.2) {
       const oldest = [...this.handled].sort((a, b) => a - b).slice(0, this.handled.size - HANDLED_KEPT);
       for (const id of oldest) this.handled.delete(id);
     }

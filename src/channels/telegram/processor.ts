@@ -73,6 +73,7 @@ export class UpdateProcessor {
   private async process(update: Update): Promise<void> {
     const { core, bot, logger, journal, outbound } = this.deps;
     const log = logger.child({ updateId: update.update_id });
+    const startedAt = Date.now();
     try {
       const mapped = mapUpdate(update, bot, outbound.fetchFile);
       if (mapped.type === 'ignored') {
@@ -83,6 +84,11 @@ export class UpdateProcessor {
       } else if (mapped.type === 'message') {
         const replies = await this.withTyping(mapped.chatId, (working) => core.handleMessage(mapped.message, { working }));
         await this.send(mapped.chatId, mapped.isGroup, replies, log);
+        // Question text stays out of the logs (privacy); length and timing are enough to operate.
+        log.info(
+          { chatId: mapped.chatId, kind: mapped.message.kind, chars: mapped.message.text?.length ?? 0, replies: replies.length, ms: Date.now() - startedAt },
+          'message handled',
+        );
       }
     } catch (err) {
       log.error({ err: describeError(err) }, 'update handling failed');

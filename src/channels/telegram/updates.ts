@@ -45,9 +45,12 @@ function textAndEntities(m: Message): { text: string; entities: MessageEntity[] 
 
 /**
  * Removes mentions of the bot and the "@bot" suffix of commands. Returns undefined when the
- * message is a command for another bot, which we must not answer.
+ * message is a command for another bot, which we must not answer. Only "/cmd@ourbot" counts as
+ * addressing us: a bare "/cmd" in a group may be meant for another bot, so the core answers it
+ * only if it is one of our commands.
  */
-function cleanText(text: string, entities: MessageEntity[], bot: BotIdentity): { text: string; mentioned: boolean; commandForUs: boolean } | undefined {
+function cleanText(rawText: string, entities: MessageEntity[], bot: BotIdentity): { text: string; mentioned: boolean; commandForUs: boolean } | undefined {
+  let text = rawText;
   const me = `@${bot.username}`.toLowerCase();
   let mentioned = false;
   let commandForUs = false;
@@ -64,16 +67,17 @@ function cleanText(text: string, entities: MessageEntity[], bot: BotIdentity): {
       if (at >= 0) {
         if (slice.slice(at).toLowerCase() !== me) return undefined;
         cuts.push({ offset: e.offset + at, length: e.length - at, replacement: '' });
+        commandForUs = true;
       }
-      commandForUs = true;
     }
   }
   // Without entities (e.g. hand-built updates) fall back to plain matching.
   if (entities.length === 0) {
     const cmd = /^\/[A-Za-z0-9_]+(@\w+)?/.exec(text);
-    if (cmd) {
-      if (cmd[1] && cmd[1].toLowerCase() !== me) return undefined;
+    if (cmd?.[1]) {
+      if (cmd[1].toLowerCase() !== me) return undefined;
       commandForUs = true;
+      text = text.slice(0, cmd[0].length - cmd[1].length) + text.slice(cmd[0].length);
     }
     const re = new RegExp(`${me.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'gi');
     if (re.test(text)) {

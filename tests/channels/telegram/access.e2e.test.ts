@@ -81,15 +81,20 @@ describe('Telegram access control and uploads', () => {
       tuning: { retry: { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 2, requestTimeoutMs: 300 } },
     });
     const { api, log } = h;
-    // getFile succeeds but the download 404s: the failing URL contains the token.
-    api.addFile('gone', Buffer.from('x'), 'documents/gone.txt');
+    // getFile succeeds but the download (whose URL contains the token) keeps failing.
+    api.addFile('f1', Buffer.from('x'), 'documents/f1.txt');
+    api.injectFault('file', { type: 'drop' }, 2);
+    api.pushUpdate(documentUpdate(USER, 'f1', 'a.txt', 1));
+    // A getFile that is dropped on every attempt.
     api.injectFault('getFile', { type: 'drop' }, 2);
-    api.pushUpdate(documentUpdate(USER, 'missing', 'a.txt', 1));
+    api.pushUpdate(documentUpdate(USER, 'f1', 'b.txt', 1));
     api.injectFault('getUpdates', { type: 'drop' });
     api.injectFault('sendMessage', { type: '5xx' }, 2);
     api.privateText(USER, '/nguon');
     api.privateText(USER, '/trogiup');
-    await waitFor(() => api.sentMessages(USER.id).length >= 2, 'replies', 10_000);
+    await waitFor(() => api.sentMessages(USER.id).length >= 4, 'replies', 10_000);
+    expect(api.sentMessages(USER.id).filter((m) => m.text.includes('Không tải được tệp'))).toHaveLength(2);
+    expect(api.callsOf('file', true).map((c) => c.fault)).toEqual(['drop', 'drop']);
     log.logger.debug({ config: h.config, url: `${api.url}/bot${TOKEN}/getMe` }, 'debug dump with secrets');
     const all = log.lines.join('');
     expect(all.length).toBeGreaterThan(0);

@@ -64,7 +64,7 @@ export class FakeBotApi {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The next `times` calls of `method` get this fault. */
+  /** The next `times` calls of `method` get this fault ("file" targets file downloads). */
   injectFault(method: string, fault: Fault, times = 1): void {
     const list = this.faults.get(method) ?? [];
     for (let i = 0; i < times; i++) list.push(fault);
@@ -160,7 +160,17 @@ export class FakeBotApi {
     const fileMatch = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (fileMatch) {
       const file = [...this.files.values()].find((f) => f.path === decodeURIComponent(fileMatch[2] ?? ''));
-      this.calls.push({ method: 'file', params: { path: fileMatch[2] }, at: Date.now() });
+      const fault = this.faults.get('file')?.shift();
+      this.calls.push({ method: 'file', params: { path: fileMatch[2] }, at: Date.now(), fault: fault?.type });
+      if (fault?.type === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.type === '5xx') {
+        res.writeHead(fault.status ?? 502).end();
+        return;
+      }
+      if (fault?.type === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fileMatch[1] !== this.token || !file) {
         res.writeHead(404).end();
         return;

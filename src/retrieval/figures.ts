@@ -1,0 +1,48 @@
+import { fold } from '../ingest/normalize.js';
+
+/**
+ * Figures in report prose. Numbers that are years, dates or parts of document codes
+ * ("22-NQ/TW", "26-3-2018", "170/QĐ-TTg") are not figures anyone asks "how many" about.
+ */
+
+const NUMBER_RE = /\d+(?:[.,]\d+)*(?:\/\d+(?:[.,]\d+)*)?\s*%?/g;
+const YEARISH = /^(19|20)\d{2}$/;
+
+export function figureMatches(text: string): RegExpMatchArray[] {
+  return [...text.matchAll(NUMBER_RE)].filter((m) => {
+    const n = m[0].trim();
+    const at = m.index ?? 0;
+    const after = text.slice(at + m[0].length, at + m[0].length + 3);
+    const before = text.slice(Math.max(0, at - 2), at);
+    if (YEARISH.test(n)) return false;
+    if (/^\s*[-/]\s*[\p{Lu}Đ]/u.test(after) || /^[-/]\d/.test(after) || /\d[-/]$/.test(before) || /[\p{Lu}][-/]$/u.test(before)) return false;
+    return true;
+  });
+}
+
+export function sentenceFigures(text: string): string[] {
+  return figureMatches(text).map((m) => m[0].trim());
+}
+
+/**
+ * Is the unit of the question ("đảng viên", "xã") said within a few words of a figure, as in
+ * "12.668 đảng viên" or "tổng số đảng viên … lên 26.773"? The first two unit words must appear
+ * together, so "Đảng" alone near a number does not count as "đảng viên".
+ */
+export function unitNearNumber(text: string, unitTokens: readonly string[]): boolean {
+  const unit = unitTokens.slice(0, 2);
+  if (!unit.length) return false;
+  const words: { w: string; at: number }[] = [];
+  for (const m of fold(text).matchAll(/[a-z]+/g)) words.push({ w: m[0], at: m.index ?? 0 });
+  const unitStarts: number[] = [];
+  for (let i = 0; i + unit.length <= words.length; i++) if (unit.every((u, k) => words[i + k]!.w === u)) unitStarts.push(words[i]!.at);
+  if (!unitStarts.length) return false;
+  for (const m of figureMatches(text)) {
+    const at = m.index ?? 0;
+    const end = at + m[0].length;
+    const gapAfter = (u: number) => fold(text.slice(end, u)).match(/[a-z]+/g)?.length ?? 0;
+    const gapBefore = (u: number) => fold(text.slice(u, at)).match(/[a-z]+/g)?.length ?? 0;
+    if (unitStarts.some((u) => (u >= end && gapAfter(u) <= 3) || (u < at && gapBefore(u) <= 8))) return true;
+  }
+  return false;
+}
