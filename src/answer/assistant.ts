@@ -100,7 +100,7 @@ export class ReportAssistant implements KnowledgeBase {
       resolved = rewritten ?? resolveFollowUp(trimmed, history, this.queryContext);
     }
     const { query, retrieved } = await this.retrieve(resolved);
-    const extractive = composeExtractive({ query, retrieved, snapshot: this.snapshot, documentTerms: (id) => this.retriever.documentTerms(id) });
+    const extractive = composeExtractive({ query, retrieved, snapshot: this.snapshot, documentTerms: (id) => this.retriever.documentTerms(id), view: (c) => this.retriever.view(c) });
     let answer = extractive;
     if (this.options.generator && extractive.answered) {
       try {

@@ -1,10 +1,8 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
-import { splitSentences } from '../ingest/sentences.js';
 import { sectionLabel } from '../ingest/structure.js';
-import { indexTerms } from '../index/tokenizer.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
-import { coverage, type RetrievedChunk } from '../retrieval/hybrid.js';
+import { buildChunkView, coverage, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
 import { figureMatches, sentenceFigures, unitNearNumber } from '../retrieval/figures.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
@@ -150,18 +148,23 @@ export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string
   };
 }
 
-export function scoreSentences(query: AnalyzedQuery, retrieved: readonly RetrievedChunk[], documentTerms: (id: string) => Set<string>, places: ReadonlySet<string>): EvidenceSentence[] {
+export function scoreSentences(
+  query: AnalyzedQuery,
+  retrieved: readonly RetrievedChunk[],
+  documentTerms: (id: string) => Set<string>,
+  places: ReadonlySet<string>,
+  view: (chunk: Chunk) => ChunkView = buildChunkView,
+): EvidenceSentence[] {
   const top = retrieved.slice(0, 8);
   const best = top[0]?.score ?? 1;
   const out: EvidenceSentence[] = [];
   for (const r of top) {
     const m = r.chunk.metadata;
-    const contextTerms = indexTerms([m.sectionPath.join(' '), m.anchorSentence ?? ''].join(' \n '));
-    for (const span of splitSentences(r.chunk.text)) {
-      const text = r.chunk.text.slice(span.start, span.end);
-      const own = new Set(indexTerms(text));
-      const withContext = new Set([...own, ...contextTerms]);
-      const docTerms = documentTerms(m.documentId);
+    const v = view(r.chunk);
+    const docTerms = documentTerms(m.documentId);
+    for (const sentence of v.sentences) {
+      const { text, terms: own } = sentence;
+      const withContext = new Set([...own, ...v.contextTerms]);
       const cov = 0.7 * coverage(query.groups, withContext, docTerms) + 0.3 * coverage(query.groups, own, docTerms);
       const numbers = sentenceNumbers(text);
       let factor = 1;
@@ -172,14 +175,13 @@ export function scoreSentences(query: AnalyzedQuery, retrieved: readonly Retriev
       if (query.intent === 'docnumber') factor *= DOC_NUMBER_RE.test(text) ? 1.6 : 0.6;
       if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
       if (query.entities.length) {
-        const f = fold(text);
-        const hits = query.entities.filter((e) => f.replace(/\s+/g, e.kind === 'document' ? '' : ' ').includes(e.folded)).length;
+        const hits = query.entities.filter((e) => (e.kind === 'document' ? sentence.folded.replace(/\s+/g, '') : sentence.folded).includes(e.folded)).length;
         factor *= 1 + (0.2 * hits) / query.entities.length;
       }
       // Very short fragments rarely answer anything on their own.
       if (text.length < 25) factor *= 0.6;
       const score = (0.7 * cov + 0.3 * (r.score / best)) * factor;
-      out.push({ chunk: r.chunk, text, start: span.start, score, coverage: cov, hasNumber: numbers.length > 0 });
+      out.push({ chunk: r.chunk, text, start: sentence.start, score, coverage: cov, hasNumber: numbers.length > 0 });
     }
   }
   return out.sort((a, b) => b.score - a.score);
@@ -190,33 +192,43 @@ export interface ComposeInput {
   retrieved: readonly RetrievedChunk[];
   snapshot: IndexSnapshot;
   documentTerms: (documentId: string) => Set<string>;
+  view?: (chunk: Chunk) => ChunkView;
 }
 
 export function documentList(snapshot: IndexSnapshot): string {
   return snapshot.documents.map((d) => d.meta.title).join('; ');
 }
 
+const placeListCache = new WeakMap<IndexSnapshot, string>();
+
+/** The places the corpus covers, spelled as the documents spell them (computed once per index). */
 export function placeList(snapshot: IndexSnapshot): string {
-  const places = new Map<string, string>();
-  for (const p of snapshot.names.places) {
-    if (places.size >= 12) break;
-    // Display form from any document text.
-    for (const d of snapshot.documents) {
-      const shown = displayOf(d.meta.title + ' ' + (d.meta.issuer ?? '') + ' ' + d.chunks.map((c) => c.text).join(' '), p);
-      if (shown) {
-        places.set(p, shown);
-        break;
+  const cached = placeListCache.get(snapshot);
+  if (cached !== undefined) return cached;
+  const shown = new Map<string, string>();
+  const wanted = new Set(snapshot.names.places);
+  for (const d of snapshot.documents) {
+    for (const text of [d.meta.title, d.meta.issuer ?? '', ...d.chunks.map((c) => c.text)]) {
+      if (shown.size >= 12 || !wanted.size) break;
+      for (const p of [...wanted]) {
+        const s = displayOf(text, p);
+        if (s) {
+          shown.set(p, s);
+          wanted.delete(p);
+        }
       }
     }
   }
-  return [...places.values()].join(', ');
+  const list = [...shown.values()].sort((a, b) => a.localeCompare(b, 'vi')).join(', ');
+  placeListCache.set(snapshot, list);
+  return list;
 }
 
 export function refusal(query: AnalyzedQuery, kind: 'refused' | 'invalid'): Answer {
   return { question: query.raw, answered: false, kind, language: query.language, text: render(query.language, kind), citations: [], via: 'extractive' };
 }
 
-export function composeExtractive({ query, retrieved, snapshot, documentTerms }: ComposeInput): Answer {
+export function composeExtractive({ query, retrieved, snapshot, documentTerms, view }: ComposeInput): Answer {
   const lang = query.language;
   const base = { question: query.raw, language: lang, via: 'extractive' as const };
   if (query.injection) return refusal(query, 'refused');
@@ -235,7 +247,7 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms }:
   // Scattered syllables are not evidence: some passage among the best must share a phrase.
   if (!retrieved.slice(0, 3).some((r) => r.phraseEvidence) && !query.entities.some((e) => e.kind === 'document')) return notFound;
 
-  const sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places);
+  const sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view);
   const s1 = sentences[0];
   if (!s1 || s1.coverage < MIN_SENTENCE_COVERAGE) return notFound;
 

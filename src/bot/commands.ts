@@ -1,5 +1,5 @@
 import type { Language } from '../answer/types.js';
-import type { HandleHooks, IncomingMessage, Reply } from './types.js';
+import type { CallbackEvent, HandleHooks, IncomingMessage, Reply } from './types.js';
 import type { MessageKey, TemplateVars } from './messages.js';
 import type { IngestReport, KnowledgeBase } from './knowledge.js';
 import type { ChatStateStore } from './state.js';
@@ -47,6 +47,22 @@ export interface CommandDefinition {
   run(ctx: CommandContext): Promise<Reply[]>;
 }
 
+export interface CallbackContext {
+  event: CallbackEvent;
+  /** The data after "<prefix>:". */
+  args: string;
+  /** The chat's current language. */
+  lang: Language;
+  isAdmin: boolean;
+  services: CommandServices;
+}
+
+/** Handles button presses whose data starts with "<prefix>:" (e.g. "quiz:3:B"). */
+export interface CallbackHandler {
+  prefix: string;
+  run(ctx: CallbackContext): Promise<Reply[]>;
+}
+
 export interface CommandMenuEntry {
   command: string;
   description: string;
@@ -59,6 +75,25 @@ export interface CommandMenuEntry {
 export class CommandRegistry {
   private readonly byName = new Map<string, CommandDefinition>();
   private readonly ordered: CommandDefinition[] = [];
+  private readonly callbacks = new Map<string, CallbackHandler>();
+
+  /** "cite" is reserved by the core for citation buttons. */
+  registerCallback(handler: CallbackHandler): this {
+    if (handler.prefix === 'cite' || this.callbacks.has(handler.prefix) || handler.prefix.includes(':')) {
+      throw new Error(`callback prefix "${handler.prefix}" is reserved or already registered`);
+    }
+    this.callbacks.set(handler.prefix, handler);
+    return this;
+  }
+
+  findCallback(data: string): CallbackHandler | undefined {
+    const prefix = data.split(':', 1)[0] ?? '';
+    return this.callbacks.get(prefix);
+  }
+
+  allCallbacks(): readonly CallbackHandler[] {
+    return [...this.callbacks.values()];
+  }
 
   register(def: CommandDefinition): this {
     const names = [def.names.vi, def.names.en, ...(def.aliases ?? [])].map((n) => n.toLowerCase());

@@ -102,6 +102,7 @@ export class ConversationCore {
     this.commands = new CommandRegistry();
     for (const def of builtinCommands()) this.commands.register(def);
     for (const def of options.registry?.all() ?? []) this.commands.register(def);
+    for (const handler of options.registry?.allCallbacks() ?? []) this.commands.registerCallback(handler);
     this.services = {
       knowledge: this.knowledge,
       state: this.state,
@@ -157,7 +158,9 @@ export class ConversationCore {
       if (gate) return gate;
 
       if (msg.kind === 'document') return await this.handleUpload(msg, chatLang, hooks);
-      if (msg.kind !== 'text' || !text) {
+      // "@bot" with nothing else: tell them how to ask rather than that text is unsupported.
+      if (msg.kind === 'text' && !text) return [this.notice(chatLang, this.t(chatLang, 'askUsage'), msg.messageId)];
+      if (msg.kind !== 'text') {
         return [this.notice(chatLang, this.t(chatLang, 'unsupportedKind'), msg.messageId)];
       }
       if (command) {
@@ -190,7 +193,17 @@ export class ConversationCore {
       const gate = this.gate(ev.chatId, ev.userId, lang, undefined);
       if (gate) return gate;
       const m = /^cite:(?:(\d+):)?(\d+)$/.exec(ev.data);
-      if (!m) return [];
+      if (!m) {
+        const handler = this.commands.findCallback(ev.data);
+        if (!handler) return [];
+        return await handler.run({
+          event: ev,
+          args: ev.data.slice(handler.prefix.length + 1),
+          lang,
+          isAdmin: this.isAdmin(ev.userId),
+          services: this.services,
+        });
+      }
       const n = Number(m[2]);
       const entry = m[1] ? chat.recentAnswers.find((a) => a.seq === Number(m[1])) : chat.recentAnswers.at(-1);
       const citation = entry?.citations[n - 1];
@@ -223,6 +236,8 @@ export class ConversationCore {
     if (!isAccessAllowed(this.access, chatId, userId)) {
       const key = `${chatId}:${userId}`;
       if (this.refused.has(key)) return [];
+      // Bounded: after a flood of strangers the worst case is a second polite refusal.
+      if (this.refused.size >= 10_000) this.refused.clear();
       this.refused.add(key);
       this.logger?.info({ chatId, userId }, 'refused a user outside the allow-lists');
       return [this.notice(lang, this.t(lang, 'notAllowed'), replyTo)];
@@ -231,6 +246,9 @@ export class ConversationCore {
     if (waitMs > 0) {
       const t = this.now();
       if ((this.limitNoticeUntil.get(userId) ?? 0) > t) return [];
+      if (this.limitNoticeUntil.size >= 10_000) {
+        for (const [user, until] of this.limitNoticeUntil) if (until <= t) this.limitNoticeUntil.delete(user);
+      }
       this.limitNoticeUntil.set(userId, t + waitMs);
       return [this.notice(lang, this.t(lang, 'rateLimited', { seconds: Math.ceil(waitMs / 1000) }), replyTo)];
     }

@@ -8,8 +8,9 @@
  *   3. calls `core.handleMessage(msg, { working })` / `core.handleCallback(ev)` and renders every
  *      returned `Reply` (blocks, numbered citations, buttons) in its own markup;
  *   4. calls `core.flush()` on shutdown.
- * `core.commandMenu(lang)` gives the command list for platform menus; new commands are added with
- * a `CommandRegistry` passed as `registry`.
+ * `core.commandMenu(lang)` gives the command list for platform menus; new commands (and button
+ * handlers, `registry.registerCallback({ prefix: 'quiz', run })`) are added with a
+ * `CommandRegistry` passed as `registry`.
  */
 export type {
   BlockKind,
@@ -35,6 +36,8 @@ export {
 } from './core.js';
 export {
   CommandRegistry,
+  type CallbackContext,
+  type CallbackHandler,
   type CommandContext,
   type CommandDefinition,
   type CommandMenuEntry,

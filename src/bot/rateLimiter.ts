@@ -23,6 +23,14 @@ export class RateLimiter {
     }
     recent.push(t);
     this.hits.set(key, recent);
+    if (this.hits.size > 10_000) this.prune(t);
     return 0;
+  }
+
+  /** Forgets users idle for a whole window, so one-off visitors do not accumulate forever. */
+  private prune(t: number): void {
+    for (const [key, hits] of this.hits) {
+      if (hits.every((at) => t - at >= this.windowMs)) this.hits.delete(key);
+    }
   }
 }

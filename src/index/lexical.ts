@@ -29,8 +29,6 @@ const options = {
   processTerm: (term: string) => term,
   searchOptions: {
     boost: { text: 1, section: 0.6, context: 0.35 },
-    // Unigrams tolerate a typo in longer words ("giag" → "giang"); bigrams and numbers must match exactly.
-    fuzzy: (term: string) => (term.includes('_') || /\d/.test(term) || term.length < 4 ? false : 0.26),
     weights: { fuzzy: 0.45, prefix: 0.3 },
     combineWith: 'OR' as const,
   },
@@ -69,11 +67,16 @@ export class LexicalIndex {
   }
 
   /** `terms` are already tokenized query terms (syllables and bigrams); weights boost some of them. */
-  search(terms: readonly string[], limit: number, termBoost?: ReadonlyMap<string, number>): LexicalHit[] {
+  /**
+   * `fuzzyTerms` are words the corpus does not contain (likely typos): only those are matched
+   * approximately, because fuzzy lookups cost far more than exact ones.
+   */
+  search(terms: readonly string[], limit: number, termBoost?: ReadonlyMap<string, number>, fuzzyTerms?: ReadonlySet<string>): LexicalHit[] {
     if (!terms.length) return [];
     const results: SearchResult[] = this.mini.search(terms.join(' '), {
       tokenize: (q: string) => q.split(' '),
       boostTerm: (term: string) => termBoost?.get(term) ?? 1,
+      fuzzy: (term: string) => (fuzzyTerms?.has(term) && term.length >= 4 && !term.includes('_') && !/\d/.test(term) ? 0.26 : false),
     });
     return results.slice(0, limit).map((r) => ({ chunkId: String(r.id), score: r.score, terms: r.terms }));
   }

@@ -56,7 +56,7 @@ export class NameIndex {
       });
       flush();
       // Places right after a marker, within one clause ("xã Đăk Pét", not "thị trấn. Thực hiện").
-      for (const clause of text.split(/[.,;:!?()\[\]"“”\n]+/)) {
+      for (const clause of text.split(/[.,;:!?()[\]"“”\n]+/)) {
         const cw = [...clause.matchAll(WORD_RE)].map((m) => m[0]);
         const cf = cw.map((w) => fold(w).replace(/['’]/g, ''));
         for (let i = 0; i < cw.length; i++) {

@@ -92,7 +92,7 @@ export async function acquireLock(indexDir: string): Promise<() => Promise<void>
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let pid = 0;
+      let pid: number;
       try {
         pid = Number(JSON.parse(await fs.readFile(lockPath, 'utf8')).pid) || 0;
       } catch {

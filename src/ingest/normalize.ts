@@ -15,7 +15,11 @@ const COMBINING = /[\u0300-\u036f]/g;
  * "uỷ" → "ủy"). The reports mix both placements; picking one lets exact-phrase matching and
  * de-duplication work on accented text too.
  */
+const OLD_STYLE_ENDING = /[oOuU][àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ]$/u;
+
 function canonicalToneWord(word: string): string {
+  // Cheap test first: only "…oà", "…oẻ", "…uỷ"-shaped words can need a move.
+  if (!OLD_STYLE_ENDING.test(word)) return word;
   const d = word.normalize('NFD');
   // Base letters with the marks that follow each one.
   const letters: { base: string; marks: string[] }[] = [];
@@ -51,18 +55,27 @@ export function normalizeText(input: string): string {
     .replace(/[\u2018\u2019\u201a\u201b\u02bc\u0060\u00b4]/g, "'")
     .replace(/[\u201c\u201d\u201e\u201f\u00ab\u00bb]/g, '"')
     .replace(/[\u00a0\u2007\u202f\u2009\u200a\t]/g, ' ')
-    .replace(/[\u200b\u200c\u200d\ufeff]/g, '')
+    .replace(/\u200b|\u200c|\u200d|\ufeff/g, '')
     .replace(WORD, canonicalToneWord);
 }
 
-/** Lower-case, diacritic-free form used for every comparison and for the search indexes. */
+/**
+ * Lower-case, diacritic-free form used for every comparison and for the search indexes. Tone
+ * placement does not matter once marks are gone, so this skips that part of normalizeText.
+ */
 export function fold(input: string): string {
-  return normalizeText(input)
-    .normalize('NFD')
-    .replace(COMBINING, '')
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
-    .toLowerCase();
+  return input.normalize('NFD').replace(FOLD_RE, foldChar).toLowerCase();
+}
+
+// One pass over the decomposed text: marks vanish, đ becomes d, quotes and spaces are unified.
+const FOLD_RE = /[\u0300-\u036f\u2018\u2019\u201a\u201b\u02bc\u0060\u00b4\u201c-\u201f\u00ab\u00bb\u00a0\u2007\u202f\u2009\u200a\t\u200b\u200c\u200d\ufeffđĐ]/g;
+function foldChar(c: string): string {
+  if (c === 'đ') return 'd';
+  if (c === 'Đ') return 'D';
+  if (c === '\u00a0' || c === '\u2007' || c === '\u202f' || c === '\u2009' || c === '\u200a' || c === '\t') return ' ';
+  if ('\u2018\u2019\u201a\u201b\u02bc\u0060\u00b4'.includes(c)) return "'";
+  if ('\u201c\u201d\u201e\u201f\u00ab\u00bb'.includes(c)) return '"';
+  return '';
 }
 
 /** Collapses runs of white space; used for display text that came from ragged line breaks. */
@@ -70,11 +83,9 @@ export function squeezeSpaces(input: string): string {
   return input.replace(/[ \t\u00a0]+/g, ' ').replace(/ ?\n ?/g, '\n').trim();
 }
 
-/** True when the string has at least one Vietnamese-specific diacritic or letter. */
+/** True when the string carries any diacritic (or đ): the user typed Vietnamese with accents. */
 export function hasVietnameseMarks(input: string): boolean {
-  return /[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]/i.test(
-    input.normalize('NFC'),
-  );
+  return /[\u0300-\u036f]/.test(input.normalize('NFD')) || /[đĐ]/.test(input);
 }
 
 /**

@@ -130,7 +130,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     try {
       files = await listCorpus(corpusDir);
     } catch (err) {
-      throw new Error(`Không đọc được thư mục corpus ${corpusDir}: ${(err as Error).message}`);
+      throw new Error(`Không đọc được thư mục corpus ${corpusDir}: ${(err as Error).message}`, { cause: err });
     }
     emit({ type: 'start', totalFiles: files.length });
 

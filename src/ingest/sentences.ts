@@ -15,7 +15,7 @@ const ABBREVIATIONS = new Set(['tp', 'tt', 'ts', 'ths', 'pgs', 'gs', 'bs', 'ks',
  */
 export function splitSentences(text: string): Span[] {
   const spans: Span[] = [];
-  const re = /[.!?…]+["”’)\]]*(?=\s+["“(\[\-–•+]?[\p{Lu}\d])/gu;
+  const re = /[.!?…]+["”’)\]]*(?=\s+["“([\-–•+]?[\p{Lu}\d])/gu;
   let start = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {

@@ -25,7 +25,6 @@ const DOC_TYPES = [
 ];
 const DOC_TYPE_FOLDED = new Map(DOC_TYPES.map((t) => [fold(t), t]));
 const NATIONAL_HEADERS = ['dang cong san viet nam', 'cong hoa xa hoi chu nghia viet nam', 'doc lap - tu do - hanh phuc'];
-const ADMIN_WORDS = new Set(['tinh', 'huyen', 'thanh', 'pho', 'thi', 'xa', 'quan', 'phuong', 'tran', 'uy', 'bo', 'ban', 'dang', 'nhan', 'dan', 'chap', 'hanh', 'thuong', 'vu', 'hoi', 'dong', 'truong', 'mat', 'tran', 'to', 'quoc', 'cong', 'an', 'so', 'phong', 'chi']);
 const ACRONYMS = /^(UBND|HĐND|MTTQ|BCH|BTV|TCCSĐ|BCSĐ|TW|TU|HU|ĐU|CP|QH|UB)$/u;
 
 const foldCompact = (s: string) => fold(s).replace(/[^a-z0-9/]/g, '');
@@ -90,17 +89,21 @@ function titleCaseWord(w: string): string {
   return lower.charAt(0).toUpperCase() + lower.slice(1);
 }
 
-/** "TỈNH UỶ KON TUM" → "Tỉnh ủy Kon Tum": body words lower-case, the place name title-cased. */
+const LEVEL_MARKERS = new Set(['tinh', 'huyen', 'xa', 'phuong', 'quan', 'uy', 'tran', 'pho']);
+
+/** "TỈNH UỶ KON TUM" → "Tỉnh ủy Kon Tum": body words lower-case, the place after the last level word title-cased. */
 export function readableIssuer(upper: string): string {
   const words = upper.trim().split(/\s+/);
-  let lastAdmin = -1;
+  let lastLevel = -1;
   words.forEach((w, i) => {
-    if (ADMIN_WORDS.has(fold(w))) lastAdmin = i;
+    const f = fold(w);
+    // "thị trấn", "thành phố", "thị xã" end in a level word too.
+    if (LEVEL_MARKERS.has(f) && (f !== 'pho' || fold(words[i - 1] ?? '') === 'thanh') && (f !== 'tran' || fold(words[i - 1] ?? '') === 'thi')) lastLevel = i;
   });
   const out = words.map((w, i) => {
     if (ACRONYMS.test(w)) return w;
     if (i === 0) return titleCaseWord(w);
-    return i > lastAdmin ? titleCaseWord(w) : w.toLowerCase();
+    return i > lastLevel && lastLevel >= 0 ? titleCaseWord(w) : w.toLowerCase();
   });
   return normalizeText(out.join(' '));
 }
@@ -182,8 +185,11 @@ function parseReportHeader(blocks: readonly SourceBlock[]): HeaderResult | undef
         bodyStart = i + 1;
         break;
       }
-      // The subtitle is lower-case prose or an upper-case line; the body starts with a sentence or a heading.
-      const looksLikeSubtitle = (/^\p{Ll}/u.test(t) || (isUpperText(t) && t.length < 200)) && !matchNumberedHeading(t, false);
+      // The subtitle ("sơ kết 09 năm…", "Về việc…", "Kết quả thực hiện…") is short and unfinished;
+      // the body starts with a heading or a sentence such as "Thực hiện Chương trình số…".
+      const opensBody = /^(thực hiện|căn cứ|kính gửi|theo|triển khai|ngày|qua|nhằm)\s/iu.test(t);
+      const looksLikeSubtitle =
+        titleParts.length < 4 && !blocks[i]!.headingLevel && !matchNumberedHeading(t, false) && !opensBody && t.length < 260 && !/[.;]$/.test(t);
       if (!looksLikeSubtitle) {
         bodyStart = i;
         break;
@@ -487,6 +493,8 @@ export function buildDocument(input: StructureInput): ParsedDocument {
         buffer.push({ text, start: para.start + span.start, end: para.start + span.end, refs });
         bufferLen += text.length + 1;
         for (const n of refs) {
+          // A note cited twice is one note: the first citation is its anchor.
+          if (footnotes.some((f) => f.n === n)) continue;
           const placeholder = { n, chunk: undefined as unknown as Chunk, anchorSentence: text, anchorOffset: para.start + span.end };
           pendingFootnotes.push(placeholder);
           footnotes.push({

@@ -1,4 +1,5 @@
 import { fold } from '../ingest/normalize.js';
+import { splitSentences } from '../ingest/sentences.js';
 import { indexTerms } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
 import type { Chunk } from '../ingest/types.js';
@@ -63,6 +64,31 @@ export function hasPhraseEvidence(groups: readonly ConceptGroup[], terms: Readon
   return groups.some((g) => g.alternatives.some((alt) => alt.some((t) => t.includes('_')) && alt.every((t) => terms.has(t))));
 }
 
+/** What reranking and answer selection need of a passage, computed once and cached. */
+export interface ChunkView {
+  /** Folded passage text with its section headings and anchor sentence. */
+  folded: string;
+  /** Index terms of the passage with its headings and anchor sentence. */
+  terms: Set<string>;
+  /** Index terms of the headings and anchor sentence only. */
+  contextTerms: Set<string>;
+  sentences: { text: string; start: number; terms: Set<string>; folded: string }[];
+}
+
+export function buildChunkView(chunk: Chunk): ChunkView {
+  const m = chunk.metadata;
+  const context = [m.sectionPath.join(' '), m.anchorSentence ?? ''].join(' \n ');
+  return {
+    folded: fold([chunk.text, context].join(' ')).replace(/['’]/g, ''),
+    terms: chunkTermSet(chunk),
+    contextTerms: new Set(indexTerms(context)),
+    sentences: splitSentences(chunk.text).map((span) => {
+      const text = chunk.text.slice(span.start, span.end);
+      return { text, start: span.start, terms: new Set(indexTerms(text)), folded: fold(text) };
+    }),
+  };
+}
+
 export function chunkTermSet(chunk: Chunk, withContext = true): Set<string> {
   const m = chunk.metadata;
   const parts = [chunk.text];
@@ -70,13 +96,11 @@ export function chunkTermSet(chunk: Chunk, withContext = true): Set<string> {
   return new Set(indexTerms(parts.join(' \n ')));
 }
 
-function entityMatches(e: EntityMention, chunk: Chunk, snapshot: IndexSnapshot): number {
-  const d = snapshot.documentById.get(chunk.metadata.documentId)?.meta;
-  const local = fold([chunk.text, chunk.metadata.sectionPath.join(' '), chunk.metadata.anchorSentence ?? ''].join(' ')).replace(/['’]/g, '');
-  const needle = e.kind === 'document' ? e.folded : e.folded;
-  if (local.replace(/\s+/g, e.kind === 'document' ? '' : ' ').includes(needle)) return 1;
-  const docText = fold([d?.title, d?.heading, d?.issuer, d?.place, d?.number].filter(Boolean).join(' ')).replace(/['’]/g, '');
-  if (docText.replace(/\s+/g, e.kind === 'document' ? '' : ' ').includes(needle)) return 0.85;
+function entityMatches(e: EntityMention, view: ChunkView, documentFolded: string): number {
+  const needle = e.folded;
+  const squeeze = (t: string) => (e.kind === 'document' ? t.replace(/\s+/g, '') : t);
+  if (squeeze(view.folded).includes(needle)) return 1;
+  if (squeeze(documentFolded).includes(needle)) return 0.85;
   return 0;
 }
 
@@ -84,6 +108,30 @@ export class HybridRetriever {
   private readonly documentTermCache = new Map<string, Set<string>>();
 
   constructor(private readonly snapshot: IndexSnapshot) {}
+
+  /** Views of recently scored passages; folding and tokenizing are the costliest part of reranking. */
+  private readonly viewCache = new Map<string, ChunkView>();
+  private readonly documentFoldedCache = new Map<string, string>();
+
+  view(chunk: Chunk): ChunkView {
+    let v = this.viewCache.get(chunk.id);
+    if (!v) {
+      v = buildChunkView(chunk);
+      if (this.viewCache.size >= 50_000) this.viewCache.delete(this.viewCache.keys().next().value as string);
+      this.viewCache.set(chunk.id, v);
+    }
+    return v;
+  }
+
+  documentFolded(documentId: string): string {
+    let f = this.documentFoldedCache.get(documentId);
+    if (f === undefined) {
+      const d = this.snapshot.documentById.get(documentId)?.meta;
+      f = fold([d?.title, d?.heading, d?.issuer, d?.place, d?.number].filter(Boolean).join(' ')).replace(/['’]/g, '');
+      this.documentFoldedCache.set(documentId, f);
+    }
+    return f;
+  }
 
   /** Terms of a document's title, issuer and place: what every passage in it is about. */
   documentTerms(documentId: string): Set<string> {
@@ -102,7 +150,8 @@ export class HybridRetriever {
     const rrfK = options.rrfK ?? 60;
     const { snapshot } = this;
 
-    const lexical = snapshot.lexical.search(query.searchTerms, pool, query.termBoost);
+    const unknown = new Set(query.searchTerms.filter((t) => !t.includes('_') && snapshot.termStats.documentFrequency(t) === 0));
+    const lexical = snapshot.lexical.search(query.searchTerms, pool, query.termBoost, unknown);
     const fused = new Map<string, number>();
     lexical.forEach((h, rank) => fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 1 / (rrfK + rank)));
     const count = snapshot.chunks.length;
@@ -127,12 +176,14 @@ export class HybridRetriever {
     for (const [id, f] of fused) {
       const chunk = snapshot.chunkById.get(id);
       if (!chunk) continue;
-      const local = chunkTermSet(chunk);
+      const view = this.view(chunk);
+      const local = view.terms;
       const cov = coverage(query.groups, local, this.documentTerms(chunk.metadata.documentId));
       const phraseEvidence = hasPhraseEvidence(query.groups, local);
       let entityMatch = 1;
       if (query.entities.length) {
-        entityMatch = query.entities.reduce((s, e) => s + entityMatches(e, chunk, snapshot), 0) / query.entities.length;
+        const docFolded = this.documentFolded(chunk.metadata.documentId);
+        entityMatch = query.entities.reduce((s, e) => s + entityMatches(e, view, docFolded), 0) / query.entities.length;
       }
       let score = (0.3 * f) / maxFused + 0.7 * cov;
       // A passage about another place is not evidence, however well it matches the rest.
@@ -157,12 +208,18 @@ export class HybridRetriever {
     return boosted.slice(0, limit);
   }
 
+  private anchorOf?: Map<string, Chunk>;
+
   /** The footnotes anchored in a body chunk, or the body chunk a footnote is anchored in. */
   partners(chunk: Chunk): Chunk[] {
     const m = chunk.metadata;
     if (m.kind === 'footnote') {
-      const doc = this.snapshot.documentById.get(m.documentId);
-      const body = doc?.chunks.find((c) => c.metadata.kind === 'body' && c.metadata.footnoteRefs.includes(m.footnote ?? -1));
+      if (!this.anchorOf) {
+        this.anchorOf = new Map();
+        for (const c of this.snapshot.chunks)
+          if (c.metadata.kind === 'body') for (const n of c.metadata.footnoteRefs) if (!this.anchorOf.has(`${c.metadata.documentId}#fn${n}`)) this.anchorOf.set(`${c.metadata.documentId}#fn${n}`, c);
+      }
+      const body = this.anchorOf.get(chunk.id);
       return body ? [body] : [];
     }
     return m.footnoteRefs

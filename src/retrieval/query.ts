@@ -427,7 +427,7 @@ function markFocus(
   groups: ConceptGroup[],
 ): void {
   if (intent !== 'list' && intent !== 'why' && intent !== 'what') return;
-  let focusTerms: string[] = [];
+  const focusTerms: string[] = [];
   if (language === 'en') {
     const first = translation?.groups[0];
     const g = first && groups.find((x) => x.label === first.label);
@@ -448,7 +448,6 @@ function markFocus(
       g.weight *= FOCUS_WEIGHT;
     }
   }
-  focusTerms = [];
 }
 
 function withBigrams(tokens: readonly string[]): string[] {

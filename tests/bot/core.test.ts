@@ -201,7 +201,17 @@ describe('ConversationCore', () => {
         return [services.notice(lang, `quiz ${lang}`)];
       },
     });
+    registry.registerCallback({
+      prefix: 'quiz',
+      async run({ args, services, lang }) {
+        return [services.notice(lang, `answer ${args}`)];
+      },
+    });
+    expect(() => registry.registerCallback({ prefix: 'cite', run: async () => [] })).toThrow();
     const { core } = await makeCore({ registry });
+    const pressed = await core.handleCallback({ channel: 'console', chatId: 'c1', chatType: 'private', userId: 'u1', data: 'quiz:3:B' });
+    expect(text(pressed)).toBe('answer 3:B');
+    expect(await core.handleCallback({ channel: 'console', chatId: 'c1', chatType: 'private', userId: 'u1', data: 'nope:1' })).toEqual([]);
     expect(core.commandMenu('vi').map((c) => c.command)).toEqual(['start', 'trogiup', 'hoi', 'nguon', 'trichdan', 'kiemtra']);
     expect(core.commandMenu('en').map((c) => c.command)).toEqual(['start', 'help', 'ask', 'sources', 'cite', 'quiz']);
     expect(text(await core.handleMessage(msg({ text: '/quiz' })))).toBe('quiz en');

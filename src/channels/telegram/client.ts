@@ -1,7 +1,8 @@
 import { Telegram } from 'telegraf';
 import type { Opts, Telegram as BotApiMethods } from 'telegraf/types';
 import type { Logger } from 'pino';
-import { BotApiError, CallAbortedError, classifyError, describeError } from './errors.js';
+import { BotApiError, CallAbortedError, describeError } from './errors.js';
+import { classifyError } from './classify.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -41,12 +42,19 @@ export class BotApiClient {
   readonly apiRoot: string;
   private readonly telegram: Telegram;
   private readonly retry: RetryPolicy;
+  private readonly onRateLimited: ((retryAfterMs: number) => void) | undefined;
 
   constructor(
     private readonly token: string,
     private readonly logger: Logger,
-    options: { apiRoot?: string; retry?: Partial<RetryPolicy> } = {},
+    options: {
+      apiRoot?: string;
+      retry?: Partial<RetryPolicy>;
+      /** Told about every 429 so the send queue can hold back all chats, not only the refused call. */
+      onRateLimited?: (retryAfterMs: number) => void;
+    } = {},
   ) {
+    this.onRateLimited = options.onRateLimited;
     this.apiRoot = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
     // webhookReply:false: replies always go out as real calls, so their errors are seen and retried.
     this.telegram = new Telegram(token, { apiRoot: this.apiRoot, webhookReply: false });
@@ -71,6 +79,7 @@ export class BotApiClient {
           classified instanceof BotApiError && classified.errorCode === 429 && classified.retryAfterS !== undefined
             ? classified.retryAfterS * 1000
             : this.backoffMs(attempt);
+        if (classified instanceof BotApiError && classified.errorCode === 429) this.onRateLimited?.(delayMs);
         this.logger.warn({ ...describeError(classified), attempt, delayMs }, 'Bot API call failed, retrying');
         await sleep(delayMs, options.signal);
         if (options.signal?.aborted) throw new CallAbortedError(method);

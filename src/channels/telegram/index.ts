@@ -69,7 +69,12 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   registerSecret(token);
   const logger = opts.logger.child({ channel: 'telegram' });
 
-  const client = new BotApiClient(token, logger, { apiRoot: config.TELEGRAM_API_ROOT, retry: tuning.retry });
+  const scheduler = new SendScheduler(tuning.limits);
+  const client = new BotApiClient(token, logger, {
+    apiRoot: config.TELEGRAM_API_ROOT,
+    retry: tuning.retry,
+    onRateLimited: (ms) => scheduler.pause(ms),
+  });
   const me = await client.call('getMe', {});
   const bot = { id: me.id, username: me.username };
   logger.info({ bot: bot.username, apiRoot: client.apiRoot }, 'Telegram bot identified');
@@ -108,7 +113,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   const journal = await UpdateJournal.open(config.STATE_DIR, (err) =>
     logger.error({ err: describeError(err) }, 'could not persist the update journal'),
   );
-  const outbound = new BotApiOutbound(client, new SendScheduler(tuning.limits), logger, maxDownloadBytes);
+  const outbound = new BotApiOutbound(client, scheduler, logger, maxDownloadBytes);
   const processor = new UpdateProcessor({
     core,
     outbound,
@@ -138,11 +143,18 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
       processor,
       logger,
     });
-    await client.call('setWebhook', {
-      url: config.TELEGRAM_WEBHOOK_URL,
-      secret_token: secret,
-      allowed_updates: [...ALLOWED_UPDATES],
-    });
+    try {
+      await client.call('setWebhook', {
+        url: config.TELEGRAM_WEBHOOK_URL,
+        secret_token: secret,
+        allowed_updates: [...ALLOWED_UPDATES],
+      });
+    } catch (err) {
+      await webhook.close();
+      await processor.idle();
+      await journal.flush();
+      throw err;
+    }
     logger.info({ port: webhook.port, path: config.TELEGRAM_WEBHOOK_PATH }, 'Telegram webhook mode');
   } else {
     // getUpdates is refused while a webhook is registered; pending updates are kept.
@@ -159,6 +171,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     logger.info('Telegram long polling started');
   }
 
+  // Stopping does not delete the webhook: Telegram keeps queueing updates until we are back.
   let stopping: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping Telegram channel');

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BotApiClient } from './client.js';
-import { BotApiError, CallAbortedError, classifyError, describeError } from './errors.js';
+import { BotApiError, CallAbortedError, describeError } from './errors.js';
+import { classifyError } from './classify.js';
 import type { UpdateJournal } from './journal.js';
 import type { UpdateProcessor } from './processor.js';
 import { sleep } from './sleep.js';

@@ -17,6 +17,7 @@ export class SendScheduler {
   private readonly lastByChat = new Map<string, number>();
   private readonly groupSends = new Map<string, number[]>();
   private globalSends: number[] = [];
+  private pausedUntil = 0;
 
   constructor(
     private readonly limits: SendLimits,
@@ -37,9 +38,14 @@ export class SendScheduler {
     }
   }
 
+  /** After a 429, Telegram's retry_after applies to the bot as a whole: hold every chat. */
+  pause(durationMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + durationMs);
+  }
+
   private waitMs(chatId: string, isGroup: boolean): number {
     const t = this.now();
-    let wait = 0;
+    let wait = Math.max(0, this.pausedUntil - t);
     const last = this.lastByChat.get(chatId);
     if (last !== undefined) wait = Math.max(wait, last + this.limits.perChatIntervalMs - t);
     this.globalSends = this.globalSends.filter((at) => t - at < 1000);

@@ -1,4 +1,4 @@
-import { loadText } from './text.js';
+import { loadText, mergeSoftWraps } from './text.js';
 import { loadDocx } from './docx.js';
 import { loadPdf } from './pdf.js';
 import type { LoadedSource } from './types.js';
@@ -24,8 +24,10 @@ export async function loadSource(content: Buffer, ext: string): Promise<LoadedSo
       return loadText(content, 'md');
     case '.docx':
       return loadDocx(content);
-    case '.pdf':
-      return loadPdf(content);
+    case '.pdf': {
+      const pdf = await loadPdf(content);
+      return { ...mergeSoftWraps(pdf), warnings: pdf.warnings };
+    }
     default:
       throw new Error(`unsupported extension ${ext}`);
   }

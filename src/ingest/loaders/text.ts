@@ -209,5 +209,25 @@ export function loadText(content: Buffer, format: 'txt' | 'md'): LoadedSource & 
   return { format, originalText, blocks, footnotes, ...(frontMatter ? { frontMatter } : {}), warnings };
 }
 
+/**
+ * PDF text comes one printed line per block; a line that continues the previous sentence (it
+ * starts in lower case and the previous one does not end a sentence) is joined back to it.
+ */
+export function mergeSoftWraps(source: LoadedSource): LoadedSource {
+  const blocks: SourceBlock[] = [];
+  for (const b of source.blocks) {
+    const prev = blocks[blocks.length - 1];
+    if (prev && !prev.headingLevel && !b.headingLevel && isSoftWrap(prev.text, b.text)) {
+      const shift = prev.text.length + 1;
+      prev.footnoteAnchors.push(...b.footnoteAnchors.map((a) => ({ n: a.n, offset: a.offset + shift })));
+      prev.text = `${prev.text} ${b.text.trim()}`;
+      prev.end = b.end;
+      continue;
+    }
+    blocks.push({ ...b, footnoteAnchors: [...b.footnoteAnchors] });
+  }
+  return { ...source, blocks };
+}
+
 export { splitLines };
 export type { Line };

@@ -89,7 +89,7 @@ describe('Telegram access control and uploads', () => {
     api.injectFault('getFile', { type: 'drop' }, 2);
     api.pushUpdate(documentUpdate(USER, 'f1', 'b.txt', 1));
     api.injectFault('getUpdates', { type: 'drop' });
-    api.injectFault('sendMessage', { type: '5xx' }, 2);
+    api.injectFault('sendMessage', { type: '5xx' });
     api.privateText(USER, '/nguon');
     api.privateText(USER, '/trogiup');
     await waitFor(() => api.sentMessages(USER.id).length >= 4, 'replies', 10_000);

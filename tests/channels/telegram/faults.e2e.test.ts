@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, TOKEN, USER, waitFor, type Harness } from './helpers.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeKnowledgeBase } from '../../../src/bot/index.js';
+import { startTelegram } from '../../../src/channels/telegram/index.js';
+import { FakeBotApi } from './fakeBotApi.js';
+import { captureLogger, FAST_TUNING, startHarness, testConfig, TOKEN, USER, waitFor, type Harness } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -18,6 +24,18 @@ describe('Telegram transport faults', () => {
     expect(attempts.map((c) => c.fault ?? 'ok')).toEqual(['429', 'ok']);
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(950);
     expect(h.log.lines.join('')).toContain('"errorCode":429');
+  });
+
+  it('holds other chats back while a 429 retry_after is running', async () => {
+    h = await startHarness();
+    const { api } = h;
+    api.injectFault('sendMessage', { type: '429', retryAfterS: 1 });
+    api.privateText(USER, '/nguon');
+    await waitFor(() => api.callsOf('sendMessage', true).length === 1, 'first (refused) send');
+    api.privateText({ id: 777, first_name: 'B' }, '/nguon');
+    await waitFor(() => api.sentMessages().length === 2, 'both delivered');
+    const [refused, ...rest] = api.callsOf('sendMessage', true);
+    for (const c of rest) expect(c.at - refused!.at).toBeGreaterThanOrEqual(900);
   });
 
   it('retries 5xx, dropped connections and slow responses on every call', async () => {
@@ -72,5 +90,24 @@ describe('Telegram transport faults', () => {
     await waitFor(() => api.sentMessages().length === 2, 'two replies');
     expect(api.sentMessages()[0]!.text).toContain('có lỗi');
     expect(api.sentMessages()[1]!.text).toContain('86/102');
+  });
+
+  it('fails start-up with a classified Bot API error, without the token, when the token is wrong', async () => {
+    const api = await FakeBotApi.start('111111:WrongTokenWrongTokenWrongToken');
+    const stateDir = await mkdtemp(join(tmpdir(), 'tg-bad-'));
+    const log = captureLogger();
+    try {
+      const started = startTelegram({
+        config: testConfig(stateDir, api.url),
+        knowledge: new FakeKnowledgeBase(),
+        logger: log.logger,
+        tuning: FAST_TUNING,
+      });
+      await expect(started).rejects.toMatchObject({ layer: 'bot-api', method: 'getMe', errorCode: 401 });
+      await started.catch((err: Error) => expect(err.message).not.toContain(TOKEN));
+    } finally {
+      await api.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,6 +15,8 @@ describe('Telegram groups', () => {
     api.groupText(GROUP_ID, USER, 'Kon Tum có bao nhiêu xã thực hiện mô hình?');
     api.groupText(GROUP_ID, OTHER, '/hoi@SomeOtherBot Kon Tum?');
     api.pushUpdate(api.message({ chat: { id: GROUP_ID, type: 'supergroup' }, from: USER, extra: { photo: [{ file_id: 'p' }] } }));
+    // A bare command that is not ours may belong to another bot in the group.
+    api.groupText(GROUP_ID, OTHER, '/weather Hà Nội');
     // A marker that is answered, so we know everything before it was processed.
     api.groupText(GROUP_ID, USER, '/nguon');
     await waitFor(() => api.sentMessages(GROUP_ID).length === 1, 'marker');
@@ -40,5 +42,13 @@ describe('Telegram groups', () => {
     await waitFor(() => api.sentMessages(GROUP_ID).length === 4, '/hoi answer');
     expect(api.sentMessages(GROUP_ID)[3]!.text).toContain('An Giang');
     expect(kb.asks).toHaveLength(3);
+
+    // A mention alone gets the usage hint; an explicit "/unknown@bot" gets the unknown-command hint.
+    api.groupText(GROUP_ID, USER, `@${bot.username}`);
+    await waitFor(() => api.sentMessages(GROUP_ID).length === 5, 'usage');
+    expect(api.sentMessages(GROUP_ID)[4]!.text).toContain('/hoi');
+    api.groupText(GROUP_ID, USER, `/weather@${bot.username}`);
+    await waitFor(() => api.sentMessages(GROUP_ID).length === 6, 'unknown');
+    expect(api.sentMessages(GROUP_ID)[5]!.text).toContain('/weather');
   });
 });

@@ -5,7 +5,8 @@ import { escapeHtml, renderReply } from '../../../src/channels/telegram/format.j
 import { SendScheduler } from '../../../src/channels/telegram/sendScheduler.js';
 import { mapUpdate } from '../../../src/channels/telegram/updates.js';
 import { secretMatches } from '../../../src/channels/telegram/webhook.js';
-import { BotApiError, BotNetworkError, classifyError } from '../../../src/channels/telegram/errors.js';
+import { BotApiError, BotNetworkError } from '../../../src/channels/telegram/errors.js';
+import { classifyError } from '../../../src/channels/telegram/classify.js';
 import { TelegramError } from 'telegraf';
 
 const messages = loadMessages();

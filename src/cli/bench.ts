@@ -1,0 +1,152 @@
+/**
+ * `npm run bench [-- --quick] [--chunks N] [--write|--no-write] [--out FILE] [--keep]`
+ *
+ * Ingest, query-latency and recall benchmarks of our pipeline against a LangChain baseline, on
+ * the reports and on a deterministic synthetic corpus (100,000 chunks; 2,000 with --quick).
+ * Prints the tables and (full runs) writes them to docs/BENCHMARKS.md.
+ */
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flagString, parseArgs } from './args.js';
+import { machineInfo } from '../bench/machine.js';
+import { evaluateTargets, renderMarkdown, renderTables, type BenchReport, type CorpusRun } from '../bench/report.js';
+import { generateSyntheticCorpus } from '../bench/synthetic.js';
+import type { WorkerInput, WorkerResult } from '../bench/worker.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const WORKER = path.join(ROOT, 'src/bench/worker.ts');
+
+interface Profile {
+  syntheticChunks: number;
+  generatedQuestions: number;
+  minSamples: number;
+  oursBudgetMs: number;
+  baselineBudgetMs: number;
+  recallChunkQueries: number;
+}
+
+const FULL: Profile = { syntheticChunks: 100_000, generatedQuestions: 60, minSamples: 200, oursBudgetMs: 60_000, baselineBudgetMs: 40_000, recallChunkQueries: 100 };
+const QUICK: Profile = { syntheticChunks: 2_000, generatedQuestions: 20, minSamples: 40, oursBudgetMs: 4_000, baselineBudgetMs: 3_000, recallChunkQueries: 30 };
+
+/** The dev questions, when the shared eval folder sits next to the repository. */
+async function devQuestions(): Promise<string[]> {
+  try {
+    const raw = await fs.readFile(path.resolve(ROOT, '../shared/eval/dev.jsonl'), 'utf8');
+    return raw
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => (JSON.parse(l) as { question?: unknown }).question)
+      .filter((q): q is string => typeof q === 'string' && q.trim().length > 0);
+  } catch {
+    // Without the eval folder the reports still get a fixed, representative set.
+    return [
+      'Kon Tum có bao nhiêu tổ chức cơ sở đảng?',
+      'Mô hình bí thư đồng thời là chủ tịch xã đạt kết quả gì?',
+      'An Giang có bao nhiêu xã thực hiện mô hình bí thư đồng thời chủ tịch UBND?',
+      'Nguyên nhân của hạn chế là gì?',
+      'Đức Thọ nhất thể hóa chức danh nào?',
+    ];
+  }
+}
+
+async function runWorker(input: WorkerInput, scratch: string): Promise<WorkerResult> {
+  const inputPath = path.join(scratch, `${path.basename(input.indexDir)}.input.json`);
+  await fs.writeFile(inputPath, JSON.stringify(input));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, inputPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as WorkerResult);
+      else reject(new Error(`bench worker (${input.system}) failed: exit ${code ?? signal}`));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['chunks', 'out']);
+  const quick = args.flags.has('quick');
+  const profile = { ...(quick ? QUICK : FULL) };
+  const chunksFlag = flagString(args, 'chunks');
+  if (chunksFlag) profile.syntheticChunks = Math.max(100, Number(chunksFlag));
+  const write = args.flags.has('write') || (!quick && !args.flags.has('no-write'));
+  const outFile = path.resolve(ROOT, flagString(args, 'out') ?? 'docs/BENCHMARKS.md');
+  const started = performance.now();
+  const machine = machineInfo();
+  process.stderr.write(`bench (${quick ? 'quick' : 'full'}): ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}\n`);
+
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'tlbc-bench-'));
+  try {
+    const dev = await devQuestions();
+    const corpora: CorpusRun[] = [];
+    const subjects: { name: string; description: string; corpusDir: string; questions: string[]; generation?: CorpusRun['generation'] }[] = [
+      { name: 'Reports (corpus/)', description: 'The reports shipped in corpus/.', corpusDir: path.join(ROOT, 'corpus'), questions: dev },
+    ];
+
+    process.stderr.write(`generating ${profile.syntheticChunks.toLocaleString('en-US')} synthetic chunks…\n`);
+    const synthDir = path.join(scratch, 'synthetic');
+    const synth = await generateSyntheticCorpus({
+      sourceDir: path.join(ROOT, 'corpus'),
+      outDir: synthDir,
+      targetChunks: profile.syntheticChunks,
+      questions: profile.generatedQuestions,
+    });
+    subjects.push({
+      name: `Synthetic (${synth.expectedChunks.toLocaleString('en-US')} chunks)`,
+      description: 'Deterministic synthetic corpus generated from the reports (see Method). Questions: dev set + questions generated from sampled passages.',
+      corpusDir: synthDir,
+      questions: [...dev, ...synth.questions],
+      generation: { ms: synth.durationMs, files: synth.files, bytes: synth.bytes, expectedChunks: synth.expectedChunks },
+    });
+
+    for (const [i, s] of subjects.entries()) {
+      const results: Partial<Record<'ours' | 'baseline', WorkerResult>> = {};
+      for (const system of ['ours', 'baseline'] as const) {
+        process.stderr.write(`${s.name}: ${system}\n`);
+        results[system] = await runWorker(
+          {
+            system,
+            corpusDir: s.corpusDir,
+            indexDir: path.join(scratch, `index-${i}-${system}`),
+            questions: s.questions,
+            minSamples: profile.minSamples,
+            queryBudgetMs: system === 'ours' ? profile.oursBudgetMs : profile.baselineBudgetMs,
+            recallChunkQueries: profile.recallChunkQueries,
+          },
+          scratch,
+        );
+        // Index files are large at 100k chunks; only the figures are needed from here on.
+        if (!args.flags.has('keep')) await fs.rm(path.join(scratch, `index-${i}-${system}`), { recursive: true, force: true });
+      }
+      corpora.push({ name: s.name, description: s.description, questions: s.questions.length, ...(s.generation ? { generation: s.generation } : {}), ours: results.ours!, baseline: results.baseline! });
+    }
+
+    const report: BenchReport = {
+      machine,
+      mode: quick ? 'quick' : 'full',
+      corpora,
+      targets: evaluateTargets(corpora, corpora[corpora.length - 1]),
+      totalMs: performance.now() - started,
+    };
+    process.stdout.write(renderTables(report) + '\n');
+    if (write) {
+      await fs.writeFile(outFile, renderMarkdown(report));
+      process.stderr.write(`written to ${path.relative(ROOT, outFile)}\n`);
+    }
+  } finally {
+    if (!args.flags.has('keep')) await fs.rm(scratch, { recursive: true, force: true });
+    else process.stderr.write(`kept ${scratch}\n`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}

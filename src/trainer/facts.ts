@@ -1,0 +1,388 @@
+import { canonicalNumber, fold } from '../ingest/normalize.js';
+import { splitSentences } from '../ingest/sentences.js';
+import { displayDate } from '../ingest/structure.js';
+import type { Chunk, ParsedDocument } from '../ingest/types.js';
+import type { IndexSnapshot } from '../index/store.js';
+import { figureMatches } from '../retrieval/figures.js';
+import type { FigureKind } from './types.js';
+
+/**
+ * Facts the trainer builds questions, summaries and comparisons from: the sentences of every
+ * passage, the figures in them with their units, and the named things (places, document
+ * numbers, issuing bodies). Computed once per index snapshot; everything refers back to a
+ * sentence so each item can be cited with the exact words it came from.
+ */
+
+export interface SentenceRec {
+  chunk: Chunk;
+  doc: ParsedDocument;
+  text: string;
+  /** Offset of the sentence inside the chunk text. */
+  start: number;
+  /** `${chunkId}@${start}`: identifies the sentence across rounds and restarts. */
+  key: string;
+  folded: string;
+  /** False for fragments not worth asking about (headings, references, short bits). */
+  quizable: boolean;
+}
+
+export interface FigureFact {
+  sentence: SentenceRec;
+  /** The number as written, e.g. "119/156", "76,28%", "27.023", "03". */
+  raw: string;
+  /** Offset of `raw` inside the sentence text. */
+  at: number;
+  kind: FigureKind;
+  /** Numeric value (numerator for fractions), for perturbations and equality. */
+  value: number;
+  denominator?: number;
+  /** Unit words right after the number as written ("xã, phường, thị trấn"), or "" (or "%"). */
+  unit: string;
+  /** Offset just past the unit (or the number when there is none). */
+  unitEnd: number;
+  /** Folded indicator key ("xa", "dang vien", "%"), "" when the figure has no unit. */
+  unitKey: string;
+}
+
+export type PlaceLevel = 'province' | 'district' | 'commune';
+
+export interface PlaceFact {
+  sentence: SentenceRec;
+  display: string;
+  folded: string;
+  at: number;
+  level?: PlaceLevel;
+}
+
+export interface DocNumberFact {
+  sentence: SentenceRec;
+  raw: string;
+  at: number;
+  /** The part after the serial number, e.g. "-KH/TU": options of one question share it. */
+  suffix: string;
+  serial: number;
+}
+
+export interface BodyFact {
+  sentence: SentenceRec;
+  /** Canonical display name of the body. */
+  name: string;
+  /** Words as written in the sentence. */
+  display: string;
+  at: number;
+}
+
+export interface CorpusFacts {
+  sentences: SentenceRec[];
+  figures: FigureFact[];
+  places: PlaceFact[];
+  docNumbers: DocNumberFact[];
+  bodies: BodyFact[];
+  /** Places by level, from every occurrence preceded by an administrative marker. */
+  placeLevels: Map<string, Set<PlaceLevel>>;
+  /** Display spelling of each folded place. */
+  placeDisplay: Map<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+/** Function words that end a unit phrase (accented forms; folded "so" is both "số" and "so"). */
+const UNIT_STOP = new Set([
+  'của', 'và', 'với', 'trong', 'được', 'đã', 'là', 'so', 'để', 'tại', 'ở', 'thuộc', 'theo', 'từ', 'đến', 'trên',
+  'dưới', 'có', 'cho', 'về', 'nhằm', 'khi', 'thì', 'mà', 'này', 'đó', 'những', 'các', 'đi', 'hoặc', 'hay', 'nhưng',
+  'tăng', 'giảm', 'đạt', 'gồm', 'trước', 'sau', 'như', 'vào', 'ra', 'lên', 'xuống', 'bị', 'do', 'vì', 'nên',
+]);
+/** Administrative units listed with commas: "xã, phường, thị trấn" is one unit, not three clauses. */
+const ADMIN_LIST_WORDS = new Set(['xa', 'phuong', 'thi', 'tran', 'huyen', 'thanh', 'pho', 'quan', 'khom', 'ap', 'thon', 'lang', 'to']);
+/** Single-syllable nouns that are a whole indicator on their own. */
+const ONE_SYLLABLE_UNITS = new Set(['xa', 'huyen', 'phuong', 'thon', 'lang', 'nguoi', 'luot', 'tinh', 'ap', 'khom', 'nam', 'thang', 'ngay', 'km2', 'ha', 'tuoi', 'lan']);
+/** A number right after these words is a label ("Biểu số 5", "khóa 13", "Trung ương 4"), not a figure. */
+const LABEL_BEFORE = new Set(['so', 'thu', 'khoa', 'uong', 'dieu', 'muc', 'ky', 'quy', 'bieu', 'luc', 'dinh', 'khoan', 'chuong', 'phan', 'bai']);
+
+export function figureKind(raw: string): FigureKind {
+  const s = raw.trim();
+  if (s.endsWith('%')) return 'percent';
+  if (s.includes('/')) return 'fraction';
+  if (/^\d{1,3}(\.\d{3})+$/.test(s)) return 'thousands';
+  if (/^0\d+$/.test(s)) return 'padded';
+  if (/^\d+$/.test(s)) return 'integer';
+  return 'decimal';
+}
+
+/** Value of a number as written in Vietnamese ("27.023" = 27023, "76,28" = 76.28). */
+export function numberValue(raw: string): number {
+  const s = raw.replace(/%/g, '').trim();
+  if (/^\d{1,3}(\.\d{3})+,\d+$/.test(s)) return Number(s.replace(/\./g, '').replace(',', '.'));
+  return Number(canonicalNumber(s));
+}
+
+/** The same figure whatever its spelling ("76,28%" = "76.28 %"): used to keep options distinct. */
+export function figureIdentity(raw: string): string {
+  const s = raw.trim();
+  if (s.includes('/')) return s.split('/').map((p) => String(numberValue(p))).join('/');
+  return `${numberValue(s)}${s.endsWith('%') ? '%' : ''}`;
+}
+
+const WORD_AT = /^\s*([\p{L}\p{M}][\p{L}\p{M}\d]*)/u;
+
+/** Unit words after a figure, stopping at function words and clause punctuation. */
+function unitAfter(text: string, end: number): { unit: string; unitEnd: number; key: string } {
+  let pos = end;
+  const words: string[] = [];
+  let unitEnd = end;
+  while (words.length < 4) {
+    const rest = text.slice(pos);
+    const m = WORD_AT.exec(rest);
+    if (!m) {
+      // A comma continues the unit only inside a list of administrative units.
+      const comma = /^,\s*([\p{L}\p{M}]+)/u.exec(rest);
+      const last = words[words.length - 1];
+      if (comma && last && ADMIN_LIST_WORDS.has(fold(last)) && ADMIN_LIST_WORDS.has(fold(comma[1]!))) {
+        pos += comma[0].length - comma[1]!.length;
+        continue;
+      }
+      break;
+    }
+    const w = m[1]!;
+    if (UNIT_STOP.has(w.toLowerCase().normalize('NFC'))) break;
+    // After "xã, thị trấn" only more administrative words belong to the unit ("… thí điểm" does not).
+    if (words.length > 0 && ADMIN_LIST_WORDS.has(fold(words[0]!)) && !ADMIN_LIST_WORDS.has(fold(w))) break;
+    // A capitalised word after a number starts a name ("03 xã Ia Dal") or a new sentence.
+    if (words.length > 0 && /^\p{Lu}/u.test(w) && !/^\p{Lu}+$/u.test(w)) break;
+    words.push(w);
+    pos += m[0].length;
+    unitEnd = pos;
+  }
+  const unit = text.slice(end, unitEnd).trim();
+  const folded = words.map((w) => fold(w));
+  let key = '';
+  if (folded.length) key = ONE_SYLLABLE_UNITS.has(folded[0]!) || folded.length === 1 ? folded[0]! : `${folded[0]} ${folded[1]}`;
+  return { unit, unitEnd, key };
+}
+
+export function sentenceFigureFacts(sentence: SentenceRec): FigureFact[] {
+  const text = sentence.text;
+  const out: FigureFact[] = [];
+  for (const m of figureMatches(text)) {
+    const raw = m[0].trim();
+    const at = m.index ?? 0;
+    const end = at + raw.length;
+    const before = fold(text.slice(Math.max(0, at - 20), at));
+    const prevWord = /([a-z0-9]+)\W*$/.exec(before)?.[1] ?? '';
+    if (LABEL_BEFORE.has(prevWord)) continue;
+    // List markers "(1)" and ranges "2020 -2025", "20101 -2015".
+    if (/\(\s*$/.test(text.slice(0, at)) && /^\s*\)/.test(text.slice(end))) continue;
+    if (/^\s*-\s*\d/.test(text.slice(end)) || /\d\s*-\s*$/.test(text.slice(0, at))) continue;
+    const kind = figureKind(raw);
+    const parts = raw.replace(/%/g, '').split('/');
+    const value = numberValue(parts[0]!);
+    const denominator = parts[1] !== undefined ? numberValue(parts[1]) : undefined;
+    if (!Number.isFinite(value) || (denominator !== undefined && !Number.isFinite(denominator))) continue;
+    const u = kind === 'percent' ? { unit: '%', unitEnd: end, key: '%' } : unitAfter(text, end);
+    out.push({ sentence, raw, at, kind, value, ...(denominator !== undefined ? { denominator } : {}), unit: u.unit, unitEnd: u.unitEnd, unitKey: u.key });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sentences worth asking about
+
+const DOC_TYPE_START = /^(?:theo\s+)?(?:huong dan|nghi quyet|quyet dinh|ke hoach|chi thi|ket luan|cong van|quy dinh|de an|chuong trinh|thong tri|thong bao|to trinh|bao cao)\s+(?:so\s+)?\d/;
+export const DOC_NUMBER_RE = /\d+(?:\/\d{4})?[-/][\p{Lu}Đ][\p{L}]*(?:[-/][\p{L}\d]+)*/gu;
+
+/**
+ * A footnote such as "Hướng dẫn số 28-HD/BTCTU, ngày 07-5-2009 của Ban Tổ chức Tỉnh ủy." only
+ * names a document: nothing in it is worth a question, and quizzing document numbers out of
+ * reference lists would make every round a memory test of codes.
+ */
+export function isReferenceOnly(text: string): boolean {
+  const f = fold(text).trim();
+  return DOC_TYPE_START.test(f) && text.length < 260;
+}
+
+/** Headings-only fragments are short and carry no verb-like content; ALL CAPS lines are headings. */
+function isHeadingLike(text: string): boolean {
+  const letters = text.replace(/[^\p{L}]/gu, '');
+  if (letters && letters === letters.toUpperCase()) return true;
+  return /^([IVXLC]+|\d+(\.\d+)*)\.\s/.test(text) && text.length < 120 && !/[.;]$/.test(text.trim());
+}
+
+export function isQuizable(text: string, chunk: Chunk): boolean {
+  if (text.length < 40) return false;
+  if (isHeadingLike(text)) return false;
+  if (chunk.metadata.kind === 'footnote' && isReferenceOnly(text)) return false;
+  if (isReferenceOnly(text) && text.length < 160) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const PLACE_MARKERS: { words: string[]; level: PlaceLevel }[] = [
+  { words: ['tinh', 'uy'], level: 'province' },
+  { words: ['tinh'], level: 'province' },
+  { words: ['huyen', 'uy'], level: 'district' },
+  { words: ['thanh', 'uy'], level: 'district' },
+  { words: ['thi', 'uy'], level: 'district' },
+  { words: ['huyen'], level: 'district' },
+  { words: ['thanh', 'pho'], level: 'district' },
+  { words: ['thi', 'xa'], level: 'district' },
+  { words: ['quan'], level: 'district' },
+  { words: ['thi', 'tran'], level: 'commune' },
+  { words: ['xa'], level: 'commune' },
+  { words: ['phuong'], level: 'commune' },
+];
+
+function levelBefore(text: string, at: number): PlaceLevel | undefined {
+  const words = fold(text.slice(Math.max(0, at - 20), at)).match(/[a-z]+/g) ?? [];
+  // The marker must sit right before the name, within the clause.
+  if (/[.,;:()]\s*$/.test(text.slice(0, at))) return undefined;
+  for (const m of PLACE_MARKERS) {
+    const tail = words.slice(-m.words.length);
+    if (tail.length === m.words.length && tail.every((w, i) => w === m.words[i])) return m.level;
+  }
+  return undefined;
+}
+
+/** Finds `foldedPhrase` as whole words in `text`; returns original spellings and offsets. */
+export function findPhrase(text: string, foldedPhrase: string): { at: number; display: string }[] {
+  const words = [...text.matchAll(/[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*/gu)];
+  const target = foldedPhrase.split(' ');
+  const out: { at: number; display: string }[] = [];
+  for (let i = 0; i + target.length <= words.length; i++) {
+    if (target.every((t, k) => fold(words[i + k]![0]).replace(/['’]/g, '') === t)) {
+      const first = words[i]!;
+      const last = words[i + target.length - 1]!;
+      // Names are capitalised in the reports; "an giang" inside a lower-case phrase is not the place.
+      if (!/^\p{Lu}/u.test(first[0])) continue;
+      out.push({ at: first.index ?? 0, display: text.slice(first.index, (last.index ?? 0) + last[0].length) });
+    }
+  }
+  return out;
+}
+
+/** Issuing bodies, canonical name first; variants are the same body ("Ban Bí thư" = "Ban Bí thư Trung ương Đảng"). */
+export const BODIES: { name: string; variants: string[] }[] = [
+  { name: 'Ban Chấp hành Trung ương Đảng', variants: ['ban chap hanh trung uong dang', 'ban chap hanh trung uong'] },
+  { name: 'Bộ Chính trị', variants: ['bo chinh tri'] },
+  { name: 'Ban Bí thư Trung ương Đảng', variants: ['ban bi thu trung uong dang', 'ban bi thu'] },
+  { name: 'Ban Tổ chức Trung ương', variants: ['ban to chuc trung uong'] },
+  { name: 'Ban Tổ chức Tỉnh ủy', variants: ['ban to chuc tinh uy'] },
+  { name: 'Ban Thường vụ Tỉnh ủy', variants: ['ban thuong vu tinh uy'] },
+  { name: 'Ban Chấp hành Đảng bộ tỉnh', variants: ['ban chap hanh dang bo tinh'] },
+  { name: 'Ban Tuyên giáo Tỉnh ủy', variants: ['ban tuyen giao tinh uy'] },
+  { name: 'Thủ tướng Chính phủ', variants: ['thu tuong chinh phu'] },
+  { name: 'Quốc hội', variants: ['quoc hoi'] },
+];
+
+function bodyFacts(sentence: SentenceRec): BodyFact[] {
+  const out: BodyFact[] = [];
+  const taken: [number, number][] = [];
+  for (const body of BODIES) {
+    for (const variant of body.variants) {
+      for (const hit of findPhrase(sentence.text, variant)) {
+        if (taken.some(([a, b]) => hit.at >= a && hit.at < b)) continue;
+        // Only the issuer of a cited document: "… số 38-HD/BTCTW, ngày 9-3-2010 của Ban Tổ chức Trung ương".
+        const before = sentence.text.slice(Math.max(0, hit.at - 90), hit.at);
+        if (!/của\s*$/u.test(before) || !/số\s+\d/u.test(before)) continue;
+        taken.push([hit.at, hit.at + hit.display.length]);
+        out.push({ sentence, name: body.name, display: hit.display, at: hit.at });
+      }
+    }
+  }
+  return out;
+}
+
+function docNumberFacts(sentence: SentenceRec): DocNumberFact[] {
+  const out: DocNumberFact[] = [];
+  for (const m of sentence.text.matchAll(DOC_NUMBER_RE)) {
+    const raw = m[0];
+    const at = m.index ?? 0;
+    // A reference to a document is introduced by "số": "Kế hoạch số 53-KH/TU".
+    if (!/số\s+$/u.test(sentence.text.slice(Math.max(0, at - 6), at))) continue;
+    const serialText = /^\d+/.exec(raw)?.[0] ?? '';
+    out.push({ sentence, raw, at, suffix: raw.slice(serialText.length), serial: Number(serialText) });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const cache = new WeakMap<IndexSnapshot, CorpusFacts>();
+
+export function corpusFacts(snapshot: IndexSnapshot): CorpusFacts {
+  const cached = cache.get(snapshot);
+  if (cached) return cached;
+  const sentences: SentenceRec[] = [];
+  for (const doc of snapshot.documents) {
+    for (const chunk of doc.chunks) {
+      for (const span of splitSentences(chunk.text)) {
+        const text = chunk.text.slice(span.start, span.end);
+        sentences.push({ chunk, doc, text, start: span.start, key: `${chunk.id}@${span.start}`, folded: fold(text), quizable: isQuizable(text, chunk) });
+      }
+    }
+  }
+  const figures = sentences.flatMap(sentenceFigureFacts);
+  const placeLevels = new Map<string, Set<PlaceLevel>>();
+  const placeDisplay = new Map<string, string>();
+  const places: PlaceFact[] = [];
+  for (const s of sentences) {
+    for (const p of snapshot.names.places) {
+      if (!s.folded.includes(p)) continue;
+      for (const hit of findPhrase(s.text, p)) {
+        const level = levelBefore(s.text, hit.at);
+        if (level) {
+          const set = placeLevels.get(p) ?? new Set<PlaceLevel>();
+          set.add(level);
+          placeLevels.set(p, set);
+        }
+        if (!placeDisplay.has(p)) placeDisplay.set(p, hit.display);
+        places.push({ sentence: s, display: hit.display, folded: p, at: hit.at, ...(level ? { level } : {}) });
+      }
+    }
+  }
+  // A name without a marker takes its level from elsewhere when that is unambiguous.
+  for (const p of places) {
+    if (p.level) continue;
+    const levels = placeLevels.get(p.folded);
+    if (levels?.size === 1) p.level = [...levels][0];
+  }
+  const docNumbers = sentences.flatMap(docNumberFacts);
+  const bodies = sentences.flatMap(bodyFacts);
+  const facts: CorpusFacts = { sentences, figures, places, docNumbers, bodies, placeLevels, placeDisplay };
+  cache.set(snapshot, facts);
+  return facts;
+}
+
+/** A short name for a document in question stems: "Báo cáo số 381-BC/TU (Tỉnh ủy Kon Tum, 27/02/2019)". */
+export function shortLabel(doc: ParsedDocument): string {
+  const m = doc.meta;
+  const date = displayDate(m.date);
+  if (m.number) {
+    const who = [m.issuer, date].filter(Boolean).join(', ');
+    return `${m.docType ?? 'Văn bản'} số ${m.number}${who ? ` (${who})` : ''}`;
+  }
+  const source = m.outlet ?? m.issuer ?? m.author;
+  if (source) return `bài viết của ${source}${date ? ` (${date})` : ''}`;
+  return m.title.length > 80 ? `${m.title.slice(0, 77)}…` : m.title;
+}
+
+/** A window of `text` around [from, to) of at most `max` characters, cut at spaces, marked with "…". */
+export function windowAround(text: string, from: number, to: number, max: number): string {
+  if (text.length <= max) return text;
+  const span = to - from;
+  const room = Math.max(0, max - span - 2);
+  let start = Math.max(0, from - Math.floor(room / 2));
+  let end = Math.min(text.length, start + span + room);
+  start = Math.max(0, Math.min(start, end - span - room));
+  if (start > 0) {
+    const sp = text.indexOf(' ', start);
+    if (sp >= 0 && sp < from) start = sp + 1;
+  }
+  if (end < text.length) {
+    const sp = text.lastIndexOf(' ', end);
+    if (sp >= to) end = sp;
+  }
+  return `${start > 0 ? '…' : ''}${text.slice(start, end).trim()}${end < text.length ? '…' : ''}`;
+}
