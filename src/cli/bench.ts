@@ -14,6 +14,7 @@ import { flagString, parseArgs } from './args.js';
 import { machineInfo } from '../bench/machine.js';
 import { evaluateTargets, renderMarkdown, renderTables, type BenchReport, type CorpusRun } from '../bench/report.js';
 import { generateSyntheticCorpus } from '../bench/synthetic.js';
+import { devQuestions } from '../bench/questions.js';
 import type { WorkerInput, WorkerResult } from '../bench/worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,27 +31,6 @@ interface Profile {
 
 const FULL: Profile = { syntheticChunks: 100_000, generatedQuestions: 60, minSamples: 200, oursBudgetMs: 60_000, baselineBudgetMs: 40_000, recallChunkQueries: 100 };
 const QUICK: Profile = { syntheticChunks: 2_000, generatedQuestions: 20, minSamples: 40, oursBudgetMs: 4_000, baselineBudgetMs: 3_000, recallChunkQueries: 30 };
-
-/** The dev questions, when the shared eval folder sits next to the repository. */
-async function devQuestions(): Promise<string[]> {
-  try {
-    const raw = await fs.readFile(path.resolve(ROOT, '../shared/eval/dev.jsonl'), 'utf8');
-    return raw
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => (JSON.parse(l) as { question?: unknown }).question)
-      .filter((q): q is string => typeof q === 'string' && q.trim().length > 0);
-  } catch {
-    // Without the eval folder the reports still get a fixed, representative set.
-    return [
-      'Kon Tum có bao nhiêu tổ chức cơ sở đảng?',
-      'Mô hình bí thư đồng thời là chủ tịch xã đạt kết quả gì?',
-      'An Giang có bao nhiêu xã thực hiện mô hình bí thư đồng thời chủ tịch UBND?',
-      'Nguyên nhân của hạn chế là gì?',
-      'Đức Thọ nhất thể hóa chức danh nào?',
-    ];
-  }
-}
 
 async function runWorker(input: WorkerInput, scratch: string): Promise<WorkerResult> {
   const inputPath = path.join(scratch, `${path.basename(input.indexDir)}.input.json`);
@@ -82,7 +62,7 @@ async function main(): Promise<void> {
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'tlbc-bench-'));
   try {
-    const dev = await devQuestions();
+    const dev = await devQuestions(ROOT);
     const corpora: CorpusRun[] = [];
     const subjects: { name: string; description: string; corpusDir: string; questions: string[]; generation?: CorpusRun['generation'] }[] = [
       { name: 'Reports (corpus/)', description: 'The reports shipped in corpus/.', corpusDir: path.join(ROOT, 'corpus'), questions: dev },

@@ -1,6 +1,6 @@
 import { citationFor } from '../answer/extractive.js';
 import type { IndexSnapshot } from '../index/store.js';
-import { corpusFacts, isReferenceOnly, windowAround, type FigureFact } from './facts.js';
+import { corpusFacts, isReferenceOnly, shortLabel, windowAround, type FigureFact } from './facts.js';
 import { inScope, resolveScope, sentenceMatchesTopic, type Scope } from './scope.js';
 import type { ComparedFigure, ComparisonResult, ComparisonRow, ComparisonSide } from './types.js';
 
@@ -46,8 +46,9 @@ export function parseCompareArgs(args: string): ParsedCompare | undefined {
 export function figureText(f: FigureFact): string {
   const s = f.sentence.text;
   let end = f.unitEnd;
-  const paren = /^\s*\([^()]{1,40}\)/.exec(s.slice(end));
-  if (paren) end += paren[0].length;
+  const paren = /^\s*\(([^()]{1,40})\)/.exec(s.slice(end));
+  // "(đạt 76,28%)" qualifies the figure; "(Biểu số 10)" only points to an annex table.
+  if (paren && /\d/.test(paren[1]!) && !/^\s*(biểu|phụ lục)/iu.test(paren[1]!)) end += paren[0].length;
   return s.slice(f.at, end).trim();
 }
 
@@ -88,7 +89,7 @@ export function compareSides(snapshot: IndexSnapshot, args: string, options: { m
         const id = `${f.sentence.key}|${text}`;
         if (seen.has(id) || out.length >= MAX_FIGURES_PER_CELL) continue;
         seen.add(id);
-        out.push({ text, context: windowAround(f.sentence.text, f.at, f.at + text.length, CONTEXT_CHARS), citation: citationFor(f.sentence.chunk, snapshot, f.sentence.text) });
+        out.push({ text, source: shortLabel(f.sentence.doc), context: windowAround(f.sentence.text, f.at, f.at + text.length, CONTEXT_CHARS), citation: citationFor(f.sentence.chunk, snapshot, f.sentence.text) });
       }
       return out;
     });

@@ -125,31 +125,50 @@ export function figureIdentity(raw: string): string {
 }
 
 const WORD_AT = /^\s*([\p{L}\p{M}][\p{L}\p{M}\d]*)/u;
+/** Words that may extend a unit beyond two syllables: "chi bộ quân sự", "tổ chức cơ sở đảng", "trí thức trẻ ưu tú". */
+const UNIT_EXTENSIONS = new Set(['co', 'so', 'quan', 'su', 'bo', 'phan', 'truc', 'thuoc', 'tre', 'uu', 'tu', 'dang', 'vien', 'chuc', 'can']);
+/** Admin words that only count with their partner: "thị trấn", "thị xã", "thành phố", "tổ dân phố". */
+const ADMIN_PARTNER: Record<string, string[]> = { thi: ['tran', 'xa'], thanh: ['pho'], to: ['dan'] };
+
+function adminWordOk(folded: string, rest: string): boolean {
+  if (!ADMIN_LIST_WORDS.has(folded)) return false;
+  const partners = ADMIN_PARTNER[folded];
+  if (!partners) return true;
+  // "huyện, thị, thành phố" lists "thị" alone, followed by a comma.
+  if (/^\s*,/.test(rest)) return true;
+  const next = fold(WORD_AT.exec(rest)?.[1] ?? '');
+  return partners.includes(next);
+}
 
 /** Unit words after a figure, stopping at function words and clause punctuation. */
 function unitAfter(text: string, end: number): { unit: string; unitEnd: number; key: string } {
   let pos = end;
   const words: string[] = [];
   let unitEnd = end;
+  let admin = false;
   while (words.length < 4) {
     const rest = text.slice(pos);
     const m = WORD_AT.exec(rest);
     if (!m) {
       // A comma continues the unit only inside a list of administrative units.
       const comma = /^,\s*([\p{L}\p{M}]+)/u.exec(rest);
-      const last = words[words.length - 1];
-      if (comma && last && ADMIN_LIST_WORDS.has(fold(last)) && ADMIN_LIST_WORDS.has(fold(comma[1]!))) {
+      if (comma && admin && adminWordOk(fold(comma[1]!), rest.slice(comma[0].length))) {
         pos += comma[0].length - comma[1]!.length;
         continue;
       }
       break;
     }
     const w = m[1]!;
+    const f = fold(w);
+    const after = rest.slice(m[0].length);
     if (UNIT_STOP.has(w.toLowerCase().normalize('NFC'))) break;
-    // After "xã, thị trấn" only more administrative words belong to the unit ("… thí điểm" does not).
-    if (words.length > 0 && ADMIN_LIST_WORDS.has(fold(words[0]!)) && !ADMIN_LIST_WORDS.has(fold(w))) break;
     // A capitalised word after a number starts a name ("03 xã Ia Dal") or a new sentence.
     if (words.length > 0 && /^\p{Lu}/u.test(w) && !/^\p{Lu}+$/u.test(w)) break;
+    if (words.length === 0) admin = adminWordOk(f, after) || f === 'xa' || f === 'huyen';
+    // After "xã, thị trấn" only more administrative words belong to the unit ("… thí điểm" does not).
+    else if (admin && !adminWordOk(f, after)) break;
+    else if (!admin && words.length >= 2 && !UNIT_EXTENSIONS.has(f) && !ONE_SYLLABLE_UNITS.has(fold(words[0]!))) break;
+    else if (!admin && words.length >= 3 && ONE_SYLLABLE_UNITS.has(fold(words[0]!))) break;
     words.push(w);
     pos += m[0].length;
     unitEnd = pos;

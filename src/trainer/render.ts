@@ -3,7 +3,7 @@ import type { Reply, ReplyBlock, ReplyCitation } from '../bot/types.js';
 import { tt } from './messages.js';
 import type { EndedRound, ScoreEntry } from './rounds.js';
 import { sectionRef } from './summary.js';
-import type { ComparisonResult, QuizQuestion, ReportSummary, SummaryResult } from './types.js';
+import type { ComparedFigure, ComparisonResult, QuizQuestion, ReportSummary, SummaryResult } from './types.js';
 
 /**
  * Turns trainer structures into core Replies (blocks the channels already render) and into the
@@ -134,8 +134,7 @@ export function summaryLines(summary: ReportSummary, lang: Language): string[] {
   const lines: string[] = [];
   for (const s of summary.sections) {
     const heading = s.path.at(-1) ?? '';
-    const roleNote = s.role === 'body' ? '' : ` (${tt(lang, `summary.${s.role}`)})`;
-    lines.push(tt(lang, 'summary.section', { heading: `${clip(heading, 160)}${roleNote}` }));
+    lines.push(tt(lang, 'summary.section', { heading: clip(heading, 160) }));
     for (const l of s.lines) lines.push(tt(lang, 'summary.line', { text: l.text, ref: s.ref }));
   }
   if (summary.omittedSections > 0) lines.push(tt(lang, 'summary.omitted', { count: summary.omittedSections }));
@@ -172,12 +171,13 @@ export function comparisonReplies(result: ComparisonResult, lang: Language, sugg
   const topicPart = result.topic ? tt(lang, 'compare.topicPart', { topic: result.topic }) : '';
   const head = tt(lang, 'compare.heading', { a: result.sides[0].label, b: result.sides[1].label, topicPart });
   if (!result.rows.length) return [notice(lang, tt(lang, 'compare.none', { topicPart }), replyToMessageId)];
-  // Sources are numbered once per (passage, quote) so a figure and its citation line up.
+  // Sources are numbered once per passage; short names keep the list within the message budget.
   const citations: ReplyCitation[] = [];
-  const numberOf = (c: { title: string; section: string; quote: string; chunkId: string }) => {
-    let found = citations.find((x) => x.title === c.title && x.section === c.section && x.quote === c.quote);
+  const numberOf = (f: ComparedFigure) => {
+    const section = sectionRef(f.citation.section.split(' › '));
+    let found = citations.find((x) => x.title === f.source && x.section === section && x.quote === f.citation.quote);
     if (!found) {
-      found = { n: citations.length + 1, title: c.title, section: c.section, quote: c.quote };
+      found = { n: citations.length + 1, title: f.source, section, quote: f.citation.quote };
       citations.push(found);
     }
     return found.n;
@@ -188,7 +188,7 @@ export function comparisonReplies(result: ComparisonResult, lang: Language, sugg
     row.sides.forEach((cell, i) => {
       const side = result.sides[i as 0 | 1].label;
       const figures = cell.length
-        ? cell.map((f) => `${tt(lang, 'compare.figure', { text: f.text, n: numberOf(f.citation) })} — ${f.context}`).join('; ')
+        ? cell.map((f) => `${tt(lang, 'compare.figure', { text: f.text, n: numberOf(f) })} — ${f.context}`).join('; ')
         : tt(lang, 'compare.missing');
       lines.push(tt(lang, 'compare.cell', { side, figures }));
     });

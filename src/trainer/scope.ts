@@ -40,15 +40,24 @@ export function inScope(scope: Scope, s: SentenceRec): boolean {
   return scope.kind === 'all' || scope.documents.has(s.doc.meta.id) || scope.chunkIds.has(s.chunk.id);
 }
 
-/** Documents whose number, id or serial ("381") the query names. */
-export function documentsByReference(snapshot: IndexSnapshot, query: string): ParsedDocument[] {
+/** Documents whose number or serial ("381", "381-BC/TU") the query names. */
+export function documentsByNumber(snapshot: IndexSnapshot, query: string): ParsedDocument[] {
   const q = compact(query);
   if (!q) return [];
   return snapshot.documents.filter((d) => {
     const n = d.meta.number ? compact(d.meta.number) : '';
-    if (n && (q === n || q.includes(n) || (/^\d+$/.test(q) && n.startsWith(q) && !/\d/.test(n.slice(q.length))))) return true;
-    return q.length >= 6 && compact(d.meta.id).includes(q);
+    return Boolean(n) && (q === n || q.includes(n) || (/^\d+$/.test(q) && n.startsWith(q) && !/\d/.test(n.slice(q.length))));
   });
+}
+
+/** Documents named by number, or by (part of) their id ("kontum-381"). */
+export function documentsByReference(snapshot: IndexSnapshot, query: string): ParsedDocument[] {
+  const byNumber = documentsByNumber(snapshot, query);
+  if (byNumber.length) return byNumber;
+  const id = fold(query).trim().replace(/\s+/g, '-');
+  if (id.length < 6) return [];
+  // A bare place ("an-giang") is part of an id too; only fragments with a number pick a document.
+  return snapshot.documents.filter((d) => d.meta.id === id || (/\d/.test(id) && d.meta.id.includes(id)));
 }
 
 function docText(d: ParsedDocument): string {

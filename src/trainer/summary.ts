@@ -71,6 +71,33 @@ export function pickDocument(snapshot: IndexSnapshot, query: string): ParsedDocu
   return docs;
 }
 
+/**
+ * Sentences, further cut at inline list dashes ("… rõ rệt. - Việc triển khai …"): the reports
+ * run list items together in one paragraph, and a summary line should be one item. The leading
+ * dash is dropped; the rest is verbatim.
+ */
+function bulletSpans(text: string): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const span of splitSentences(text)) {
+    let start = span.start;
+    const body = text.slice(span.start, span.end);
+    for (const m of body.matchAll(/(?:^|\s)[-–•]\s+(?=[\p{Lu}\d])/gu)) {
+      const at = span.start + (m.index ?? 0);
+      if (at > start) out.push({ start, end: at });
+      start = at + m[0].length;
+    }
+    if (span.end > start) out.push({ start, end: span.end });
+  }
+  return out
+    .map((s) => {
+      let { start, end } = s;
+      while (start < end && /[\s\-–•]/.test(text[start]!)) start++;
+      while (end > start && /\s/.test(text[end - 1]!)) end--;
+      return { start, end };
+    })
+    .filter((s) => s.end > s.start);
+}
+
 interface Candidate {
   rec: SentenceRec;
   score: number;
@@ -82,7 +109,7 @@ function sectionCandidates(snapshot: IndexSnapshot, doc: ParsedDocument, pathKey
   const chunks = doc.chunks.filter((c) => c.metadata.kind === 'body' && c.metadata.sectionPath.join(' › ') === pathKey);
   const sentences: SentenceRec[] = [];
   for (const chunk of chunks) {
-    for (const span of splitSentences(chunk.text)) {
+    for (const span of bulletSpans(chunk.text)) {
       const text = chunk.text.slice(span.start, span.end);
       if (text.length < 40 || isReferenceOnly(text)) continue;
       sentences.push({ chunk, doc, text, start: span.start, key: `${chunk.id}@${span.start}`, folded: fold(text), quizable: true });

@@ -77,6 +77,8 @@ export interface ComparedFigure {
   text: string;
   /** A verbatim window of the quote around the figure (with "…" where cut), for context. */
   context: string;
+  /** Short name of the source document ("Báo cáo số 381-BC/TU (…)"). */
+  source: string;
   citation: Citation;
 }
 

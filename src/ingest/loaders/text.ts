@@ -115,7 +115,8 @@ export function blocksFromLines(
   const flush = () => {
     if (current && current.text.trim()) {
       const lead = current.text.length - current.text.trimStart().length;
-      const text = current.text.trim().replace(/ {2,}/g, ' ');
+      // Display text is NFC (one report mixes decomposed characters); offsets keep pointing at the raw file.
+      const text = current.text.trim().replace(/ {2,}/g, ' ').normalize('NFC');
       blocks.push({
         text,
         start: current.start,
@@ -157,7 +158,7 @@ function parseFootnoteList(text: string, from: number): SourceFootnote[] {
     }
   }
   if (current) notes.push(current);
-  return notes.map((f) => ({ ...f, text: f.text.replace(/\s+/g, ' ').trim() }));
+  return notes.map((f) => ({ ...f, text: f.text.replace(/\s+/g, ' ').trim().normalize('NFC') }));
 }
 
 function parseFrontMatter(text: string): { fields: Record<string, string>; bodyStart: number } {

@@ -33,6 +33,8 @@ export interface FakeServer {
   chats: ChatMessageRecord[][];
   embeddingInputs: string[][];
   setChat(handler: ChatHandler): void;
+  /** The next `count` embedding requests get a 500 (to see the client retry). */
+  failEmbeddings(count: number): void;
   close(): Promise<void>;
 }
 
@@ -71,12 +73,18 @@ async function start(kind: 'openai' | 'ollama', port = 0): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const chats: ChatMessageRecord[][] = [];
   const embeddingInputs: string[][] = [];
+  let embeddingFailures = 0;
   const server: Server = createServer((req, res) => {
     void (async () => {
       const body = await readJson(req);
       const path = (req.url ?? '').split('?')[0] ?? '';
       requests.push({ path, body });
       if (path.endsWith('/embeddings') || path === '/api/embed') {
+        if (embeddingFailures > 0) {
+          embeddingFailures--;
+          send(res, 500, { error: { message: 'fake embeddings outage', type: 'server_error' } });
+          return;
+        }
         const input = body.input;
         const texts = Array.isArray(input) ? input.map(String) : [String(input)];
         embeddingInputs.push(texts);
@@ -127,6 +135,9 @@ async function start(kind: 'openai' | 'ollama', port = 0): Promise<FakeServer> {
     embeddingInputs,
     setChat(h) {
       handler = h;
+    },
+    failEmbeddings(count) {
+      embeddingFailures = count;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -40,10 +40,14 @@ export function testConfig(stateDir: string, apiRoot: string, env: Record<string
   });
 }
 
-export async function waitFor<T>(probe: () => T | undefined | null | false, label: string, timeoutMs = 8000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  label: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
     await new Promise((r) => setTimeout(r, 15));

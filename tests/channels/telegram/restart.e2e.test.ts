@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,9 +59,21 @@ describe('Telegram restart safety', () => {
         api.pushUpdate(upd);
       }
       const first = await startChild(api, stateDir);
-      await waitFor(() => api.sentMessages().length >= 3, 'three answers before the kill', 15_000);
-      // Land the kill while the next answer is being computed (300 ms), not mid-send.
-      await new Promise((r) => setTimeout(r, 100));
+      // Land the kill while the next answer is being computed (300 ms), not between a send and
+      // its handled mark (that residual window is documented, not tested): wait until the
+      // journal on disk accounts for every reply sent so far.
+      const journalFile = join(stateDir, 'telegram-updates.json');
+      let handledOnDisk = 0;
+      await waitFor(
+        async () => {
+          const raw = await readFile(journalFile, 'utf8').catch(() => '{}');
+          handledOnDisk = ((JSON.parse(raw) as { handled?: number[] }).handled ?? []).length;
+          const sent = api.sentMessages().length;
+          return sent >= 3 && handledOnDisk === sent;
+        },
+        'three answers recorded before the kill',
+        20_000,
+      );
       first.kill('SIGKILL');
       await exited(first);
       const beforeRestart = api.sentMessages().length;

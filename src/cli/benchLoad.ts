@@ -1,0 +1,83 @@
+/**
+ * `npm run bench:load [-- --chats 200 --per-chat 5 --kb reports|fake --channel both|telegram|zalo --timeout-s 240 --write]`
+ *
+ * Drives the Telegram and Zalo channels through their fake Bot APIs on 127.0.0.1 with many
+ * chats asking at once (half of them groups, where the bot is @mentioned). Reports answers per
+ * second, end-to-end latency, lost and duplicated answers, and whether the send limits held,
+ * judged from the fake servers' own timestamps. Bounded: every wait has a deadline.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flagString, parseArgs } from './args.js';
+import { ReportAssistant } from '../answer/assistant.js';
+import { FakeKnowledgeBase } from '../bot/fakeKnowledge.js';
+import type { KnowledgeBase } from '../bot/knowledge.js';
+import { localEmbedderFactory } from '../index/embedder.js';
+import { renderLoad, runTelegramLoad, runZaloLoad, type LoadOptions, type LoadResult } from '../bench/load.js';
+import { machineInfo } from '../bench/machine.js';
+import { replaceSection } from '../bench/markdownFile.js';
+import { devQuestions } from '../bench/questions.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['chats', 'per-chat', 'kb', 'channel', 'timeout-s', 'out']);
+  const kbKind = flagString(args, 'kb') ?? 'reports';
+  const channel = flagString(args, 'channel') ?? 'both';
+  const machine = machineInfo();
+  const indexDir = await mkdtemp(path.join(os.tmpdir(), 'tlbc-load-index-'));
+  try {
+    let knowledge: KnowledgeBase;
+    let label: string;
+    if (kbKind === 'fake') {
+      knowledge = new FakeKnowledgeBase();
+      label = 'FakeKnowledgeBase (transport only)';
+    } else {
+      // The real assistant over the reports: answering cost is part of what is measured.
+      knowledge = await ReportAssistant.open({ corpusDir: path.join(ROOT, 'corpus'), indexDir, embedderFactory: localEmbedderFactory() });
+      label = 'ReportAssistant (corpus/, extractive)';
+    }
+    const options: LoadOptions = {
+      chats: Number(flagString(args, 'chats') ?? 200),
+      questionsPerChat: Number(flagString(args, 'per-chat') ?? 5),
+      groupShare: 0.5,
+      questions: await devQuestions(ROOT),
+      timeoutMs: Number(flagString(args, 'timeout-s') ?? 240) * 1000,
+      knowledgeLabel: label,
+    };
+    const results: LoadResult[] = [];
+    if (channel === 'both' || channel === 'telegram') {
+      process.stderr.write(`telegram: ${options.chats} chats × ${options.questionsPerChat} questions…\n`);
+      results.push(await runTelegramLoad(knowledge, options));
+    }
+    if (channel === 'both' || channel === 'zalo') {
+      process.stderr.write(`zalo: ${options.chats} chats × ${options.questionsPerChat} questions…\n`);
+      // Production default per-user limit; each user asks at most questionsPerChat.
+      results.push(await runZaloLoad(knowledge, options, 10));
+    }
+    const table = [
+      `## Channel load (${machine.date})`,
+      '',
+      `Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}. ${options.chats} chats × ${options.questionsPerChat} questions pushed at once (round-robin over chats), ${Math.round(options.groupShare * 100)}% groups with an @mention; production send limits and tuning; fake Bot APIs on 127.0.0.1 (\`npm run bench:load\`).`,
+      '',
+      renderLoad(results),
+    ].join('\n');
+    process.stdout.write(table + '\n');
+    if (args.flags.has('write')) {
+      await replaceSection(path.resolve(ROOT, flagString(args, 'out') ?? 'docs/BENCHMARKS.md'), 'load', table, '# Benchmarks');
+    }
+    const failed = results.some((r) => r.lost > 0 || r.duplicated > 0 || r.limits.some((l) => !l.pass));
+    if (failed) process.exitCode = 1;
+  } finally {
+    await rm(indexDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`bench:load failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

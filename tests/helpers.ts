@@ -1,0 +1,28 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReportAssistant } from '../src/answer/assistant.js';
+import { localEmbedderFactory } from '../src/index/embedder.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const corpusDir = path.join(repoRoot, 'corpus');
+
+export function tempDir(prefix = 'tlbc-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+let shared: Promise<ReportAssistant> | undefined;
+
+/** The four reports, indexed once per test file in a temporary directory. */
+export function corpusAssistant(): Promise<ReportAssistant> {
+  shared ??= ReportAssistant.open({ corpusDir, indexDir: path.join(tempDir(), 'index'), embedderFactory: localEmbedderFactory() });
+  return shared;
+}
+
+export const DOC = {
+  r381: 'kontum-381-BC-TU-2019-so-ket-bi-thu-dong-thoi-chu-tich-xa',
+  r303: 'kontum-303-BC-TU-2018-tong-ket-nghi-quyet-22',
+  anGiang: 'ttxvn-2019-an-giang-nhan-rong-mo-hinh',
+  ducTho: 'duc-tho-2020-nhat-the-hoa-chuc-danh',
+} as const;

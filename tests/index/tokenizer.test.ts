@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { bigrams, indexTerms, syllables, wordTokens } from '../../src/index/tokenizer.js';
+import { LexicalIndex } from '../../src/index/lexical.js';
+
+describe('Vietnamese tokenizer', () => {
+  it('yields folded syllables and canonical numbers', () => {
+    expect(syllables('Chủ tịch UBND: 27.023 đảng viên, 76,28%')).toEqual(['chu', 'tich', 'ubnd', '27023', 'dang', 'vien', '76.28']);
+  });
+
+  it('adds syllable bigrams', () => {
+    expect(bigrams(['bi', 'thu', 'cap'])).toEqual(['bi_thu', 'thu_cap']);
+    expect(indexTerms('bí thư')).toEqual(['bi', 'thu', 'bi_thu']);
+  });
+
+  it('keeps accented and folded forms aligned', () => {
+    expect(wordTokens('Bị bí thư')).toEqual([
+      { surface: 'bị', folded: 'bi' },
+      { surface: 'bí', folded: 'bi' },
+      { surface: 'thư', folded: 'thu' },
+    ]);
+  });
+});
+
+describe('lexical index', () => {
+  const docs = [
+    { id: 'a', text: 'Đồng chí Bí thư Đảng ủy đồng thời là Chủ tịch Ủy ban nhân dân xã.', section: '', context: '' },
+    { id: 'b', text: 'Thu nhập bình quân tăng; thu hút đầu tư; thư viện xã được nâng cấp.', section: '', context: '' },
+    { id: 'c', text: 'Hội đồng nhân dân bầu các chức danh.', section: '', context: '' },
+  ];
+  const index = LexicalIndex.build(docs);
+
+  it('finds "chủ tịch" from "chu tich"', () => {
+    const hits = index.search(indexTerms('chu tich'), 5);
+    expect(hits[0]?.chunkId).toBe('a');
+  });
+
+  it('"bi thu" ranks the phrase far above passages that only contain "thu"', () => {
+    const hits = index.search(indexTerms('bi thu'), 5);
+    expect(hits[0]?.chunkId).toBe('a');
+    const b = hits.find((h) => h.chunkId === 'b');
+    expect(b === undefined || b.score < hits[0]!.score / 2).toBe(true);
+  });
+
+  it('survives a JSON round trip', () => {
+    const again = LexicalIndex.fromJSON(index.toJSON());
+    expect(again.search(indexTerms('hội đồng nhân dân'), 1)[0]?.chunkId).toBe('c');
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalNumber, fold, hasVietnameseMarks, normalizeText } from '../../src/ingest/normalize.js';
+
+describe('normalizeText', () => {
+  it('composes NFD input into NFC', () => {
+    const nfd = 'Tỉnh ủy Kon Tum'.normalize('NFD');
+    expect(nfd).not.toBe('Tỉnh ủy Kon Tum');
+    expect(normalizeText(nfd)).toBe('Tỉnh ủy Kon Tum');
+  });
+
+  it('unifies the old and new tone-mark placement', () => {
+    expect(normalizeText('Tỉnh uỷ')).toBe('Tỉnh ủy');
+    expect(normalizeText('hoà hợp, khoẻ, thuý')).toBe('hòa hợp, khỏe, thúy');
+    expect(normalizeText('HOÀ')).toBe('HÒA');
+    // "qu" + "y": the u belongs to the consonant; "quý" is right in both styles.
+    expect(normalizeText('quý')).toBe('quý');
+    // Closed syllables keep the tone on the main vowel.
+    expect(normalizeText('toàn, quyền')).toBe('toàn, quyền');
+  });
+
+  it('straightens quotes and apostrophes, turns non-breaking spaces and tabs into spaces', () => {
+    expect(normalizeText('“Ia H’Drai”\u00a0và\tđó')).toBe('"Ia H\'Drai" và đó');
+  });
+});
+
+describe('fold', () => {
+  it('removes every diacritic and đ, lower-cases', () => {
+    expect(fold('Bí thư Đảng ủy xã Đăk Pét')).toBe('bi thu dang uy xa dak pet');
+    expect(fold('Tỉnh uỷ')).toBe(fold('Tỉnh ủy'));
+    expect(fold('chủ tịch'.normalize('NFD'))).toBe('chu tich');
+  });
+
+  it('keeps length-independent results for curly and straight apostrophes', () => {
+    expect(fold('Ia H’Đrai')).toBe(fold("Ia H'Drai"));
+  });
+});
+
+describe('canonicalNumber', () => {
+  it('reads Vietnamese thousands and decimal separators', () => {
+    expect(canonicalNumber('27.023')).toBe('27023');
+    expect(canonicalNumber('76,28')).toBe('76.28');
+    expect(canonicalNumber('76.28')).toBe('76.28');
+    expect(canonicalNumber('1.393')).toBe('1393');
+    expect(canonicalNumber('119')).toBe('119');
+  });
+});
+
+describe('hasVietnameseMarks', () => {
+  it('tells accented input from accent-free input', () => {
+    expect(hasVietnameseMarks('chủ tịch')).toBe(true);
+    expect(hasVietnameseMarks('Đ')).toBe(true);
+    expect(hasVietnameseMarks('chu tich xa')).toBe(false);
+  });
+});
