@@ -1,16 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ConversationTurn } from '../answer/types.js';
-import type { KnowledgeBase } from '../bot/knowledge.js';
-import { configSchema } from '../config.js';
-import { createLogger } from '../logger.js';
-import { startTelegram } from '../channels/telegram/index.js';
-import { startZalo } from '../channels/zalo/index.js';
+import { fileURLToPath } from 'node:url';
 import { TELEGRAM_LIMITS } from '../channels/telegram/sendScheduler.js';
 import { FakeBotApi } from '../../tests/channels/telegram/fakeBotApi.js';
 import { FakeZaloApi, textUpdate } from '../../tests/channels/zalo/fakeZaloApi.js';
 import { percentile } from './stats.js';
+import { TAG_OUT } from './tagged.js';
+
+const BOT = fileURLToPath(new URL('./loadBot.ts', import.meta.url));
 
 /**
  * Load runs of the chat channels against their fake Bot APIs on 127.0.0.1: many chats asking
@@ -28,7 +27,10 @@ export interface LoadOptions {
   questions: readonly string[];
   /** Hard cap on waiting for the answers; the run ends (and reports losses) after it. */
   timeoutMs: number;
-  knowledgeLabel: string;
+  /** 'reports': ReportAssistant over corpusDir/indexDir (index already built); 'fake': FakeKnowledgeBase. */
+  knowledge: 'reports' | 'fake';
+  corpusDir: string;
+  indexDir: string;
 }
 
 export interface LimitCheck {
@@ -55,39 +57,8 @@ export interface LoadResult {
   limits: LimitCheck[];
 }
 
-const TAG_IN = /\s*\[q(\d+)\]\s*$/;
-const TAG_OUT = /#q(\d+)\b/g;
 /** The core's rate-limit notice (prompts/bot.*.json "rateLimited"). */
 const RATE_LIMITED = /gửi hơi nhanh|a little fast/i;
-
-/** Strips the question tag before the real knowledge base sees it; puts it on the answer. */
-export class TaggedKnowledge implements KnowledgeBase {
-  constructor(private readonly inner: KnowledgeBase) {}
-
-  async ask(question: string, history: readonly ConversationTurn[]) {
-    const m = TAG_IN.exec(question);
-    const clean = m ? question.slice(0, m.index) : question;
-    const result = await this.inner.ask(clean, history);
-    if (!m) return result;
-    return { ...result, answer: { ...result.answer, text: `${result.answer.text}\n\n#q${m[1]}` } };
-  }
-
-  listDocuments() {
-    return this.inner.listDocuments();
-  }
-
-  passage(chunkId: string) {
-    return this.inner.passage(chunkId);
-  }
-
-  addDocument(fileName: string, content: Buffer) {
-    return this.inner.addDocument(fileName, content);
-  }
-
-  reload() {
-    return this.inner.reload();
-  }
-}
 
 interface Planned {
   tag: number;
@@ -151,7 +122,7 @@ function tally(
   const durationMs = last - startedMs;
   return {
     channel,
-    knowledge: options.knowledgeLabel,
+    knowledge: options.knowledge === 'fake' ? 'FakeKnowledgeBase (transport only)' : 'ReportAssistant (corpus/, extractive)',
     chats: options.chats,
     groups: Math.round(options.chats * options.groupShare),
     questions: planned.length,
@@ -198,19 +169,59 @@ function countTags(texts: Iterable<string>): number {
   return tags.size;
 }
 
+/** Starts the bot in its own process and resolves once it polls. */
+async function startBot(channel: 'telegram' | 'zalo', options: LoadOptions, env: Record<string, string>): Promise<{ stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', BOT], {
+    env: {
+      ...process.env,
+      ...env,
+      BENCH_CHANNEL: channel,
+      BENCH_KB: options.knowledge,
+      BENCH_CORPUS_DIR: options.corpusDir,
+      BENCH_INDEX_DIR: options.indexDir,
+      LOG_LEVEL: 'error',
+      TELEGRAM_WEBHOOK_URL: '',
+      ZALO_WEBHOOK_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${channel} bot did not start within 60 s`)), 60_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('READY')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${channel} bot exited early (${code})`));
+    });
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      // Bounded: a bot that does not drain within 30 s is killed.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 // Recorded timestamps come from the fake server (arrival of the request), the scheduler books
 // slots when the request leaves: allow for loopback jitter before calling a limit broken.
 const JITTER_MS = 50;
 
-export async function runTelegramLoad(knowledge: KnowledgeBase, options: LoadOptions): Promise<LoadResult> {
+export async function runTelegramLoad(options: LoadOptions): Promise<LoadResult> {
   const token = '900000001:AAbenchLoadTokenForTheFakeBotApi_x';
   const api = await FakeBotApi.start(token);
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'tlbc-load-tg-'));
-  const config = configSchema.parse({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: api.url, STATE_DIR: stateDir });
-  const logger = createLogger({ level: 'error' });
-  // Production limits (1/s per chat, 20/min per group, 30/s overall): those are what is checked.
-  const bot = await startTelegram({ config, knowledge: new TaggedKnowledge(knowledge), logger, tuning: { handleSignals: false } });
+  let bot: { stop(): Promise<void> } | undefined;
   try {
+    bot = await startBot('telegram', options, { TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: api.url, STATE_DIR: stateDir });
     const planned = plan(options);
     const pushedAt = new Map<number, number>();
     const started = Date.now();
@@ -249,20 +260,19 @@ export async function runTelegramLoad(knowledge: KnowledgeBase, options: LoadOpt
       limits,
     );
   } finally {
-    await bot.stop();
+    await bot?.stop();
     await api.close();
     await rm(stateDir, { recursive: true, force: true });
   }
 }
 
-export async function runZaloLoad(knowledge: KnowledgeBase, options: LoadOptions, rateLimitPerMinute: number): Promise<LoadResult> {
+export async function runZaloLoad(options: LoadOptions, rateLimitPerMinute: number): Promise<LoadResult> {
   const token = '1459232241454765289:benchLoadZaloSecret-Qw3rty';
   const api = await new FakeZaloApi({ token, emptyPollHoldMs: 50 }).start();
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'tlbc-load-zalo-'));
-  const config = configSchema.parse({ ZALO_BOT_TOKEN: token, ZALO_API_ROOT: api.url, STATE_DIR: stateDir, RATE_LIMIT_PER_MINUTE: String(rateLimitPerMinute) });
-  const logger = createLogger({ level: 'error' });
-  const channel = await startZalo({ config, knowledge: new TaggedKnowledge(knowledge), logger });
+  let bot: { stop(): Promise<void> } | undefined;
   try {
+    bot = await startBot('zalo', options, { ZALO_BOT_TOKEN: token, ZALO_API_ROOT: api.url, STATE_DIR: stateDir, RATE_LIMIT_PER_MINUTE: String(rateLimitPerMinute) });
     const planned = plan(options);
     const pushedAt = new Map<number, number>();
     const started = Date.now();
@@ -296,7 +306,7 @@ export async function runZaloLoad(knowledge: KnowledgeBase, options: LoadOptions
       limits,
     );
   } finally {
-    await channel.stop();
+    await bot?.stop();
     await api.stop();
     await rm(stateDir, { recursive: true, force: true });
   }

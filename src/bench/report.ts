@@ -154,6 +154,16 @@ synthetic corpus (for CI) and prints its tables without touching this file unles
 - Ratios are baseline ÷ ours: above 1× means ours is faster.
 `;
 
-export function renderMarkdown(r: BenchReport, notes: readonly string[] = []): string {
-  return [METHOD, renderTables(r), ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : [])].join('\n');
+/** The whole file: method, this run's tables (marked), and the channel-load section kept from bench:load. */
+export function renderMarkdown(r: BenchReport, loadSection: string, notes: readonly string[] = []): string {
+  return [
+    METHOD,
+    '<!-- bench:start -->',
+    renderTables(r),
+    ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
+    '<!-- bench:end -->',
+    '',
+    loadSection || '<!-- load:start -->\n## Channel load\n\nNot measured yet: run `npm run bench:load -- --write`.\n<!-- load:end -->',
+    '',
+  ].join('\n');
 }

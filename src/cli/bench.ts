@@ -15,6 +15,7 @@ import { machineInfo } from '../bench/machine.js';
 import { evaluateTargets, renderMarkdown, renderTables, type BenchReport, type CorpusRun } from '../bench/report.js';
 import { generateSyntheticCorpus } from '../bench/synthetic.js';
 import { devQuestions } from '../bench/questions.js';
+import { readSection } from '../bench/markdownFile.js';
 import type { WorkerInput, WorkerResult } from '../bench/worker.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(renderTables(report) + '\n');
     if (write) {
-      await fs.writeFile(outFile, renderMarkdown(report));
+      await fs.writeFile(outFile, renderMarkdown(report, await readSection(outFile, 'load')));
       process.stderr.write(`written to ${path.relative(ROOT, outFile)}\n`);
     }
   } finally {

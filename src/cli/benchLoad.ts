@@ -11,9 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagString, parseArgs } from './args.js';
-import { ReportAssistant } from '../answer/assistant.js';
-import { FakeKnowledgeBase } from '../bot/fakeKnowledge.js';
-import type { KnowledgeBase } from '../bot/knowledge.js';
+import { ingestCorpus } from '../ingest/pipeline.js';
 import { localEmbedderFactory } from '../index/embedder.js';
 import { renderLoad, runTelegramLoad, runZaloLoad, type LoadOptions, type LoadResult } from '../bench/load.js';
 import { machineInfo } from '../bench/machine.js';
@@ -29,33 +27,29 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const indexDir = await mkdtemp(path.join(os.tmpdir(), 'tlbc-load-index-'));
   try {
-    let knowledge: KnowledgeBase;
-    let label: string;
-    if (kbKind === 'fake') {
-      knowledge = new FakeKnowledgeBase();
-      label = 'FakeKnowledgeBase (transport only)';
-    } else {
-      // The real assistant over the reports: answering cost is part of what is measured.
-      knowledge = await ReportAssistant.open({ corpusDir: path.join(ROOT, 'corpus'), indexDir, embedderFactory: localEmbedderFactory() });
-      label = 'ReportAssistant (corpus/, extractive)';
-    }
+    const corpusDir = path.join(ROOT, 'corpus');
+    // Built once here; the bot processes open it without re-ingesting. With the real assistant
+    // the answering cost is part of what is measured.
+    if (kbKind !== 'fake') await ingestCorpus({ corpusDir, indexDir, embedderFactory: localEmbedderFactory() });
     const options: LoadOptions = {
       chats: Number(flagString(args, 'chats') ?? 200),
       questionsPerChat: Number(flagString(args, 'per-chat') ?? 5),
       groupShare: 0.5,
       questions: await devQuestions(ROOT),
       timeoutMs: Number(flagString(args, 'timeout-s') ?? 240) * 1000,
-      knowledgeLabel: label,
+      knowledge: kbKind === 'fake' ? 'fake' : 'reports',
+      corpusDir,
+      indexDir,
     };
     const results: LoadResult[] = [];
     if (channel === 'both' || channel === 'telegram') {
       process.stderr.write(`telegram: ${options.chats} chats × ${options.questionsPerChat} questions…\n`);
-      results.push(await runTelegramLoad(knowledge, options));
+      results.push(await runTelegramLoad(options));
     }
     if (channel === 'both' || channel === 'zalo') {
       process.stderr.write(`zalo: ${options.chats} chats × ${options.questionsPerChat} questions…\n`);
       // Production default per-user limit; each user asks at most questionsPerChat.
-      results.push(await runZaloLoad(knowledge, options, 10));
+      results.push(await runZaloLoad(options, 10));
     }
     const table = [
       `## Channel load (${machine.date})`,

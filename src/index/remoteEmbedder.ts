@@ -34,36 +34,20 @@ function hostOf(url: string): string {
   }
 }
 
-export function openAiCompatibleEmbedderFactory(options: RemoteEmbedderOptions): EmbedderFactory {
-  const id = `openai:${options.model}@${hostOf(options.baseURL)}`;
-  return {
-    id,
-    create(): IndexEmbedder {
-      const embeddings = new OpenAIEmbeddings({
-        model: options.model,
-        apiKey: options.apiKey ?? DUMMY_API_KEY,
-        configuration: { baseURL: options.baseURL },
-        batchSize: options.batchSize ?? 64,
-        maxRetries: options.maxRetries ?? 3,
-        timeout: options.timeoutMs ?? 60_000,
-        // Plain float arrays: many compatible servers do not implement base64 output, and the
-        // SDK would otherwise ask for it.
-        encodingFormat: 'float',
-        // Line breaks carry structure in reports (headings, list items); keep the text as is.
-        stripNewLines: false,
-      });
-      return { id, embeddings };
-    },
-  };
-}
+/** Query embedding sits on the answer path: a short deadline and one retry, not ingest's patience. */
+const QUERY_TIMEOUT_MS = 10_000;
+const QUERY_MAX_RETRIES = 1;
 
 /**
- * OllamaEmbeddings sends every text in one request; a corpus has thousands of chunks, so this
- * wrapper splits them into batches (the retries stay LangChain's, inside each batch call).
+ * Documents and queries through separate client instances: ingest embeds thousands of chunks in
+ * batches and can wait and retry; a question must not hang for a minute on a dead server.
+ * OllamaEmbeddings sends every text in one request, so documents are also split into batches
+ * here (each batch call keeps LangChain's retries); OpenAIEmbeddings batches by itself.
  */
-class BatchedEmbeddings extends Embeddings {
+class RemoteEmbeddings extends Embeddings {
   constructor(
-    private readonly inner: Embeddings,
+    private readonly documents: Embeddings,
+    private readonly queries: Embeddings,
     private readonly batchSize: number,
   ) {
     super({});
@@ -71,28 +55,59 @@ class BatchedEmbeddings extends Embeddings {
 
   async embedDocuments(texts: string[]): Promise<number[][]> {
     const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += this.batchSize) out.push(...(await this.inner.embedDocuments(texts.slice(i, i + this.batchSize))));
+    for (let i = 0; i < texts.length; i += this.batchSize) out.push(...(await this.documents.embedDocuments(texts.slice(i, i + this.batchSize))));
     return out;
   }
 
   embedQuery(text: string): Promise<number[]> {
-    return this.inner.embedQuery(text);
+    return this.queries.embedQuery(text);
   }
+}
+
+export function openAiCompatibleEmbedderFactory(options: RemoteEmbedderOptions): EmbedderFactory {
+  const id = `openai:${options.model}@${hostOf(options.baseURL)}`;
+  const batchSize = options.batchSize ?? 64;
+  const client = (timeoutMs: number, maxRetries: number) =>
+    new OpenAIEmbeddings({
+      model: options.model,
+      apiKey: options.apiKey ?? DUMMY_API_KEY,
+      configuration: { baseURL: options.baseURL },
+      batchSize,
+      maxRetries,
+      timeout: timeoutMs,
+      // Plain float arrays: many compatible servers do not implement base64 output, and the
+      // SDK would otherwise ask for it.
+      encodingFormat: 'float',
+      // Line breaks carry structure in reports (headings, list items); keep the text as is.
+      stripNewLines: false,
+    });
+  return {
+    id,
+    create(): IndexEmbedder {
+      const documents = client(options.timeoutMs ?? 60_000, options.maxRetries ?? 3);
+      const queries = client(Math.min(options.timeoutMs ?? QUERY_TIMEOUT_MS, QUERY_TIMEOUT_MS), Math.min(options.maxRetries ?? QUERY_MAX_RETRIES, QUERY_MAX_RETRIES));
+      // OpenAIEmbeddings already batches at batchSize; the wrapper's own split is a no-op pass.
+      return { id, embeddings: new RemoteEmbeddings(documents, queries, Number.MAX_SAFE_INTEGER) };
+    },
+  };
 }
 
 export function ollamaEmbedderFactory(options: Omit<RemoteEmbedderOptions, 'apiKey'>): EmbedderFactory {
   const id = `ollama:${options.model}@${hostOf(options.baseURL)}`;
+  const client = (timeoutMs: number, maxRetries: number) =>
+    new OllamaEmbeddings({
+      model: options.model,
+      baseUrl: options.baseURL,
+      maxRetries,
+      // The Ollama client takes no timeout option; the deadline goes on each fetch instead.
+      fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }),
+    });
   return {
     id,
     create(): IndexEmbedder {
-      const timeoutMs = options.timeoutMs ?? 60_000;
-      const inner = new OllamaEmbeddings({
-        model: options.model,
-        baseUrl: options.baseURL,
-        maxRetries: options.maxRetries ?? 3,
-        fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }),
-      });
-      return { id, embeddings: new BatchedEmbeddings(inner, options.batchSize ?? 64) };
+      const documents = client(options.timeoutMs ?? 60_000, options.maxRetries ?? 3);
+      const queries = client(Math.min(options.timeoutMs ?? QUERY_TIMEOUT_MS, QUERY_TIMEOUT_MS), Math.min(options.maxRetries ?? QUERY_MAX_RETRIES, QUERY_MAX_RETRIES));
+      return { id, embeddings: new RemoteEmbeddings(documents, queries, options.batchSize ?? 64) };
     },
   };
 }

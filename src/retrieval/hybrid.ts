@@ -202,7 +202,7 @@ export class HybridRetriever {
     const boosted = scored.map((s) => {
       const partnerScores = this.partners(s.chunk).map((p) => byId.get(p.id)?.score ?? 0);
       const best = Math.max(0, ...partnerScores);
-      return { ...s, score: s.score + (s.chunk.metadata.kind === 'footnote' ? 0.25 : 0.1) * best };
+      return { ...s, score: s.score + 0.12 * best };
     });
     boosted.sort((a, b) => b.score - a.score);
     return boosted.slice(0, limit);

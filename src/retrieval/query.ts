@@ -283,6 +283,8 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     while (ws.length && trimmable(ws[ws.length - 1]!)) ws = ws.slice(0, -1);
     if (ws.length < 2 || ws.some((w) => glossaryWords.has(w))) continue;
     if (isKnownPhrase(ws)) continue;
+    // A typo of a name already recognised ("An Giag" → An Giang) is not an unknown place.
+    if (entities.some((e) => e.folded.split(' ').length === ws.length && e.folded.split(' ').every((t, k) => editDistanceAtMost1(t, ws[k]!)))) continue;
     if (ctx.termStats.documentFrequency(ws.slice(0, 2).join(BIGRAM_JOINER)) > 0) continue;
     unknownEntities.push({ text: run.slice(run.length - ws.length).join(' '), folded: ws.join(' '), kind: 'place', known: false });
   }

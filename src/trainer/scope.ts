@@ -113,7 +113,9 @@ export function resolveScope(snapshot: IndexSnapshot, rawQuery: string): Scope |
       if (text.includes(phrase)) chunkIds.add(c.id);
     }
   }
-  if (!chunkIds.size && !titled.length) {
+  // Scattered words are enough for a keyword ("đảng viên kỷ luật"), never for a name ("Hà Nội").
+  const looksLikeName = query.split(/\s+/).every((w) => /^\p{Lu}/u.test(w));
+  if (!chunkIds.size && !titled.length && !looksLikeName) {
     for (const d of snapshot.documents) {
       for (const c of d.chunks) {
         const t = new Set(topicTokens([c.text, ...c.metadata.sectionPath].join(' ')));

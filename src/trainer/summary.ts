@@ -150,13 +150,15 @@ const headingCost = (heading: string) => Math.min(heading.length, 160) + 4;
 
 export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, options: SummaryOptions = {}): ReportSummary {
   const budget = options.budget ?? SUMMARY_TEXT_BUDGET;
-  const perSection = options.linesPerSection ?? 2;
   const sections = doc.sections.map((s) => {
     const pathKey = s.path.join(' › ');
     const role = sectionRole(s.path);
     const ranked = sectionCandidates(snapshot, doc, pathKey).sort((a, b) => b.score - a.score);
     return { path: s.path, ref: sectionRef(s.path), role, ranked, chosen: [] as Candidate[], shown: false };
   });
+  // Articles without headings have one section: give it room for more than two lines.
+  const withContent = sections.filter((s) => s.ranked.length > 0).length;
+  const perSection = options.linesPerSection ?? (withContent <= 2 ? 6 : withContent <= 6 ? 3 : 2);
   let used = 0;
   const show = (i: number): boolean => {
     // A section's heading and the headings of its parents (once each) are part of the cost.

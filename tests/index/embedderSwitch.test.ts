@@ -102,8 +102,8 @@ describe('switching embedders', () => {
     const before = openai.requests.length;
     openai.failEmbeddings(1);
     const factory = openAiCompatibleEmbedderFactory({ baseURL: openai.url, model: 'emb-fake', maxRetries: 2 });
-    const vector = await factory.create().embeddings.embedQuery('mô hình bí thư');
-    expect(vector.length).toBeGreaterThan(0);
+    const vectors = await factory.create().embeddings.embedDocuments(['mô hình bí thư', 'chủ tịch UBND']);
+    expect(vectors).toHaveLength(2);
     expect(openai.requests.length - before).toBe(2);
   });
 });

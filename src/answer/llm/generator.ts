@@ -151,7 +151,12 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       this.breaker.onSuccess();
       return message.text;
     } catch (err) {
+      const before = this.breaker.state;
       this.breaker.onFailure();
+      if (before !== 'open' && this.breaker.state === 'open') {
+        // Once per outage, not once per question: later skips are debug lines.
+        this.options.logger?.warn({ err: (err as Error).message, openMs: this.breaker.openMs }, 'llm: endpoint failing; circuit open, extractive answers meanwhile');
+      }
       throw err;
     }
   }
@@ -163,7 +168,7 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       log?.debug({ stage, path: 'fallback' }, 'llm: circuit open; skipped');
       return;
     }
-    log?.warn({ stage, path: 'fallback', err: (err as Error).message, circuit: this.breaker.state }, 'llm: call failed; extractive path used');
+    log?.debug({ stage, path: 'fallback', err: (err as Error).message, circuit: this.breaker.state }, 'llm: call failed; extractive path used');
   }
 
   private toAnswer(text: string, cited: readonly number[], sources: readonly NumberedSource[], query: AnalyzedQuery, extractive: Answer, snapshot: IndexSnapshot): Answer {

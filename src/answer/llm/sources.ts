@@ -42,20 +42,18 @@ export function sanitizeSourceText(text: string): string {
 export function selectSources(retrieved: readonly RetrievedChunk[], extractive: Answer, snapshot: IndexSnapshot, options: SourceSelection = {}): NumberedSource[] {
   const max = Math.max(1, options.maxSources ?? 6);
   const maxChars = Math.max(200, options.maxSourceChars ?? 2000);
-  const chosen: Chunk[] = [];
-  const seen = new Set<string>();
-  const add = (chunk: Chunk | undefined) => {
-    if (!chunk || seen.has(chunk.id)) return;
-    seen.add(chunk.id);
-    chosen.push(chunk);
-  };
-  const evidence = extractive.citations.map((c) => snapshot.chunkById.get(c.chunkId)).filter((c): c is Chunk => Boolean(c));
+  // Evidence first in the budget, then retrieval order; shown to the model in retrieval order.
+  const evidenceIds = new Set(extractive.citations.map((c) => c.chunkId).filter((id) => snapshot.chunkById.has(id)));
+  const keep = new Set(evidenceIds);
   for (const r of retrieved) {
-    if (chosen.length >= max - evidence.filter((e) => !seen.has(e.id)).length) break;
-    add(r.chunk);
+    if (keep.size >= Math.max(max, evidenceIds.size)) break;
+    keep.add(r.chunk.id);
   }
-  for (const e of evidence) add(e);
-  return chosen.slice(0, Math.max(max, evidence.length)).map((chunk, i) => {
+  const chosen: Chunk[] = [];
+  for (const r of retrieved) if (keep.delete(r.chunk.id)) chosen.push(r.chunk);
+  // Evidence the retriever did not return (should not happen, but the quote must be citable).
+  for (const id of keep) chosen.push(snapshot.chunkById.get(id)!);
+  return chosen.map((chunk, i) => {
     const m = chunk.metadata;
     const body = m.kind === 'footnote' && m.anchorSentence ? `${chunk.text}\n(${m.anchorSentence})` : chunk.text;
     const cut = body.length > maxChars ? `${body.slice(0, maxChars)}…` : body;

@@ -120,7 +120,9 @@ export function verifyAnswer({ text, sources, question, questionTerms = [], lang
   const reported = new Set<string>();
   // Without any citation every figure would be "unsupported"; the missing citation is the
   // one problem worth telling the model about.
-  for (const raw of cited.length ? numbersIn(stripMarkers(text)) : []) {
+  // List numbering ("1. …", "2) …") is layout, not a figure.
+  const prose = stripMarkers(text).replace(/^\s*\d{1,2}[.)]\s+/gm, '');
+  for (const raw of cited.length ? numbersIn(prose) : []) {
     const clean = raw.replace(/[.,]+$/, '');
     if (reported.has(clean)) continue;
     if (!numberReadings(clean).some((r) => allowed.has(r))) {

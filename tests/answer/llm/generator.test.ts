@@ -107,6 +107,33 @@ describe('verified answers', () => {
   });
 });
 
+describe('language and logging', () => {
+  it('an English question gets the English prompt and an English answer', async () => {
+    server = await startFakeOpenAi();
+    server.setChat((messages) => ({ content: `In An Giang, 119 of 156 communes, wards and towns (76.28%) apply the model [${sourceNumberContaining(messages, '119/156') ?? 1}].` }));
+    const answer = await ask(generatorFor(server.url), "How many communes in An Giang have the party secretary also serving as chairman of the People's Committee?");
+    const [system, user] = server.chats[0]!;
+    expect(system!.content).toContain('You are the Report Assistant');
+    expect(user!.content).toMatch(/<sources>\n\[1\] [\s\S]*<\/sources>\n\nQuestion: How many communes/);
+    expect(answer.via).toBe('llm');
+    expect(answer.language).toBe('en');
+  });
+
+  it('logs which path was taken: llm, repaired, fallback', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const paths = () => lines.map((l) => (JSON.parse(l) as { path?: string }).path).filter(Boolean);
+    server = await startFakeOpenAi();
+    const replies = [(n: number) => goodAnswer(n), () => 'An Giang có 119/156 xã.', (n: number) => goodAnswer(n), () => 'An Giang có 150 xã.', () => 'An Giang có 150 xã.'];
+    server.setChat((messages, i) => ({ content: replies[i]!(sourceNumberContaining(messages, '119/156') ?? 1) }));
+    const generator = generatorFor(server.url, { logger });
+    expect((await ask(generator)).via).toBe('llm');
+    expect((await ask(generator)).via).toBe('llm');
+    expect((await ask(generator)).via).toBe('extractive');
+    expect(paths()).toEqual(['llm', 'repaired', 'fallback']);
+  });
+});
+
 describe('verification and repair', () => {
   const cases: { name: string; bad: (n: number) => string; problem: RegExp }[] = [
     { name: 'an invented number', bad: (n) => `An Giang có 150 xã thực hiện mô hình [${n}].`, problem: /Con số "150" không có trong các nguồn được trích dẫn/ },

@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fold } from '../../src/ingest/normalize.js';
+import { corpusFacts, figureIdentity, figureKind, sentenceFigureFacts, type SentenceRec } from '../../src/trainer/facts.js';
+import { figureDistractors, generateQuiz } from '../../src/trainer/quiz.js';
+import { POLL_LIMITS, quizPollFor } from '../../src/trainer/render.js';
+import { seededRng } from '../../src/trainer/random.js';
+import type { QuizQuestion } from '../../src/trainer/types.js';
+import type { IndexSnapshot } from '../../src/index/store.js';
+import { openCorpus, type Corpus } from './helpers.js';
+
+let corpus: Corpus;
+let snapshot: IndexSnapshot;
+beforeAll(async () => {
+  corpus = await openCorpus();
+  snapshot = corpus.snapshot;
+});
+afterAll(async () => {
+  await corpus.close();
+});
+
+const DOC_NUMBER_SUFFIX = /^\d+(.*)$/;
+
+/** Every property a generated question must have, whatever its kind. */
+function checkQuestion(q: QuizQuestion): void {
+  const chunk = snapshot.chunkById.get(q.citation.chunkId);
+  expect(chunk, q.id).toBeDefined();
+  // The citation quotes the passage verbatim.
+  expect(chunk!.text).toContain(q.citation.quote);
+  expect(q.citation.document).toBe(chunk!.metadata.documentId);
+  expect(q.citation.title.length).toBeGreaterThan(0);
+  expect(q.citation.section.length).toBeGreaterThan(0);
+  expect(q.explanation).toContain(q.citation.quote);
+
+  // Exactly one correct option, all options distinct.
+  expect(Number.isInteger(q.answer)).toBe(true);
+  expect(q.answer).toBeGreaterThanOrEqual(0);
+  expect(q.answer).toBeLessThan(q.options.length);
+  const folded = q.options.map((o) => fold(o).trim());
+  expect(new Set(folded).size, JSON.stringify(q.options)).toBe(q.options.length);
+
+  // Telegram quiz poll limits.
+  expect(q.text.length).toBeLessThanOrEqual(POLL_LIMITS.question);
+  for (const o of q.options) expect(o.length).toBeLessThanOrEqual(POLL_LIMITS.option);
+  const poll = quizPollFor(q, 'vi');
+  expect(poll.explanation.length).toBeLessThanOrEqual(POLL_LIMITS.explanation);
+  expect(poll.correctOptionId).toBe(q.answer);
+  expect(poll.options.length).toBeGreaterThanOrEqual(POLL_LIMITS.minOptions);
+
+  // The evidence is in the cited passage.
+  expect(fold(q.citation.quote)).toContain(fold(q.evidence));
+
+  if (q.kind === 'truefalse') {
+    expect(q.options).toHaveLength(2);
+    expect(q.statement).toBeDefined();
+    if (q.statementTrue) {
+      expect(q.answer).toBe(0);
+      expect(q.citation.quote).toContain(q.statement!);
+    } else {
+      expect(q.answer).toBe(1);
+      expect(q.citation.quote).not.toContain(q.statement!);
+    }
+    return;
+  }
+
+  // Multiple choice: the right option is text of the cited passage; distractors are of its kind.
+  expect(q.options.length).toBeGreaterThanOrEqual(3);
+  const right = q.options[q.answer]!;
+  expect(right).toBe(q.evidence);
+  expect(fold(q.citation.quote)).toContain(fold(right));
+  expect(q.text).toContain('____');
+  const wrong = q.options.filter((_, i) => i !== q.answer);
+  if (q.kind === 'figure') {
+    expect(q.figureKind).toBeDefined();
+    for (const o of q.options) expect(figureKind(o), `${o} in ${JSON.stringify(q.options)}`).toBe(q.figureKind);
+    const ids = q.options.map(figureIdentity);
+    expect(new Set(ids).size).toBe(ids.length);
+  }
+  if (q.kind === 'place') {
+    const places = new Set(corpusFacts(snapshot).placeDisplay.values());
+    for (const o of q.options) expect(places.has(o), o).toBe(true);
+  }
+  if (q.kind === 'docnumber') {
+    const suffix = DOC_NUMBER_SUFFIX.exec(right)?.[1];
+    for (const o of wrong) expect(DOC_NUMBER_SUFFIX.exec(o)?.[1]).toBe(suffix);
+  }
+  if (q.kind === 'body') {
+    for (const o of wrong) expect(fold(q.citation.quote)).not.toContain(fold(o));
+  }
+}
+
+describe('quiz generation on each report', () => {
+  it('produces valid, cited, non-repeating questions for every document', () => {
+    for (const doc of snapshot.documents) {
+      const topic = doc.meta.number ?? doc.meta.id;
+      for (const seed of [1, 2, 3]) {
+        const { questions, scope } = generateQuiz(snapshot, { topic, count: 8, seed });
+        expect(scope?.kind, topic).toBe('document');
+        expect(questions.length, `${topic} seed ${seed}`).toBeGreaterThanOrEqual(4);
+        for (const q of questions) {
+          checkQuestion(q);
+          // Topic narrowing: every question comes from the chosen report.
+          expect(q.citation.document).toBe(doc.meta.id);
+        }
+        expect(new Set(questions.map((q) => q.sentenceKey)).size).toBe(questions.length);
+        expect(new Set(questions.map((q) => q.id)).size).toBe(questions.length);
+      }
+    }
+  });
+
+  it('mixes kinds over the whole corpus and never asks from reference-only footnotes or short fragments', () => {
+    const { questions } = generateQuiz(snapshot, { count: 30, seed: 'mix' });
+    expect(questions.length).toBe(30);
+    const kinds = new Set(questions.map((q) => q.kind));
+    for (const k of ['figure', 'truefalse', 'place', 'docnumber']) expect(kinds.has(k as QuizQuestion['kind']), k).toBe(true);
+    for (const q of questions) {
+      checkQuestion(q);
+      expect(q.citation.quote.length).toBeGreaterThanOrEqual(40);
+      expect(q.citation.quote).not.toMatch(/^Hướng dẫn số 28-HD\/BTCTU/);
+    }
+  });
+
+  it('is deterministic for a seed and differs across seeds', () => {
+    const a = generateQuiz(snapshot, { count: 6, seed: 42 }).questions;
+    const b = generateQuiz(snapshot, { count: 6, seed: 42 }).questions;
+    const c = generateQuiz(snapshot, { count: 6, seed: 43 }).questions;
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
+  });
+
+  it('excludes what a round already asked', () => {
+    const first = generateQuiz(snapshot, { topic: 'An Giang', count: 5, seed: 7 }).questions;
+    const exclude = first.flatMap((q) => [q.sentenceKey, q.id]);
+    const second = generateQuiz(snapshot, { topic: 'An Giang', count: 5, seed: 7, exclude }).questions;
+    expect(second.length).toBeGreaterThan(0);
+    for (const q of second) expect(exclude).not.toContain(q.sentenceKey);
+  });
+
+  it('narrows by place, document number, year and keyword', () => {
+    const angiang = generateQuiz(snapshot, { topic: 'An Giang', count: 6, seed: 1 });
+    expect(angiang.scope?.kind).toBe('place');
+    for (const q of angiang.questions) expect(q.citation.document).toBe('ttxvn-2019-an-giang-nhan-rong-mo-hinh');
+
+    const r381 = generateQuiz(snapshot, { topic: '381-BC/TU', count: 6, seed: 1 });
+    for (const q of r381.questions) expect(q.citation.document).toBe('kontum-381-BC-TU-2019-so-ket-bi-thu-dong-thoi-chu-tich-xa');
+
+    const folded = generateQuiz(snapshot, { topic: 'an giang', count: 3, seed: 1 });
+    expect(folded.questions.length).toBeGreaterThan(0);
+    for (const q of folded.questions) expect(q.citation.document).toBe('ttxvn-2019-an-giang-nhan-rong-mo-hinh');
+
+    const pet = generateQuiz(snapshot, { topic: 'Đăk Pét', count: 3, seed: 1 });
+    expect(pet.questions.length).toBeGreaterThan(0);
+    for (const q of pet.questions) expect(snapshot.chunkById.get(q.citation.chunkId)!.text).toMatch(/Đăk Pét/);
+
+    const year = generateQuiz(snapshot, { topic: '2018', count: 3, seed: 1 });
+    for (const q of year.questions) expect(q.citation.document).toBe('kontum-303-BC-TU-2018-tong-ket-nghi-quyet-22');
+
+    const keyword = generateQuiz(snapshot, { topic: 'chi bộ quân sự', count: 3, seed: 1 });
+    expect(keyword.questions.length).toBeGreaterThan(0);
+    for (const q of keyword.questions) {
+      const c = snapshot.chunkById.get(q.citation.chunkId)!;
+      expect(fold([c.text, ...c.metadata.sectionPath].join(' '))).toContain('chi bo quan su');
+    }
+
+    expect(generateQuiz(snapshot, { topic: 'Hà Nội', count: 3 }).scope).toBeUndefined();
+    expect(generateQuiz(snapshot, { topic: 'qwxyzzy', count: 3 }).questions).toEqual([]);
+  });
+});
+
+describe('figure distractors', () => {
+  const sentenceWith = (text: string): SentenceRec => {
+    const doc = snapshot.documents[0]!;
+    return { chunk: doc.chunks[0]!, doc, text, start: 0, key: `test@${text}`, folded: fold(text), quizable: true };
+  };
+  const cases: [string, string, RegExp][] = [
+    ['Tỉnh có 27.023 đảng viên trong toàn Đảng bộ.', '27.023', /^\d{1,3}(\.\d{3})+$/],
+    // Other places' figures for the same indicator (13/13 xã) are fair distractors too.
+    ['Toàn tỉnh có 119/156 xã, phường, thị trấn thực hiện mô hình.', '119/156', /^\d+\/\d+$/],
+    ['Kết quả đạt 76,28% so với kế hoạch của tỉnh đề ra.', '76,28%', /^\d{1,2},\d{2}%$/],
+    ['Chọn 03 đơn vị thực hiện thí điểm trong toàn tỉnh.', '03', /^0\d$/],
+    ['Đã luân chuyển 311 lượt cán bộ về cơ sở trong nhiệm kỳ.', '311', /^\d{3}$/],
+  ];
+  for (const [text, raw, shape] of cases) {
+    it(`keeps the format of ${raw}`, () => {
+      const fact = sentenceFigureFacts(sentenceWith(text)).find((f) => f.raw === raw)!;
+      expect(fact).toBeDefined();
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const wrong = figureDistractors(fact, corpusFacts(snapshot), seededRng(seed));
+        expect(wrong).toHaveLength(3);
+        expect(new Set(wrong.map(figureIdentity)).size).toBe(3);
+        for (const w of wrong) {
+          expect(w, `${raw} → ${w}`).toMatch(shape);
+          expect(figureIdentity(w)).not.toBe(figureIdentity(raw));
+          expect(figureKind(w)).toBe(fact.kind);
+        }
+      }
+    });
+  }
+
+  it('finds units after figures, including lists of administrative units', () => {
+    const facts = sentenceFigureFacts(sentenceWith('Toàn tỉnh An Giang hiện có 119/156 xã, phường, thị trấn (đạt 76,28%) và 03 xã, thị trấn thí điểm.'));
+    expect(facts.map((f) => [f.raw, f.unit, f.unitKey])).toEqual([
+      ['119/156', 'xã, phường, thị trấn', 'xa'],
+      ['76,28%', '%', '%'],
+      ['03', 'xã, thị trấn', 'xa'],
+    ]);
+  });
+
+  it('does not treat labels, dates and document codes as figures', () => {
+    const facts = sentenceFigureFacts(sentenceWith('Theo Hướng dẫn số 28-HD/BTCTU, ngày 07-5-2009 (Biểu số 5), Hội nghị Trung ương 6 khóa X, nhiệm kỳ 2015-2020.'));
+    expect(facts.map((f) => f.raw)).toEqual([]);
+  });
+});
