@@ -154,16 +154,20 @@ synthetic corpus (for CI) and prints its tables without touching this file unles
 - Ratios are baseline ÷ ours: above 1× means ours is faster.
 `;
 
-/** The whole file: method, this run's tables (marked), and the channel-load section kept from bench:load. */
-export function renderMarkdown(r: BenchReport, loadSection: string, notes: readonly string[] = []): string {
+/**
+ * The whole file: method, this run's tables (marked), then the sections other runs own and
+ * this one keeps: the channel-load figures from bench:load and the hand-written analysis.
+ */
+export function renderMarkdown(r: BenchReport, kept: { load: string; analysis: string }): string {
   return [
     METHOD,
     '<!-- bench:start -->',
     renderTables(r),
-    ...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
     '<!-- bench:end -->',
     '',
-    loadSection || '<!-- load:start -->\n## Channel load\n\nNot measured yet: run `npm run bench:load -- --write`.\n<!-- load:end -->',
+    kept.analysis || '<!-- analysis:start -->\n## Analysis\n\n(Hand-written; kept across runs.)\n<!-- analysis:end -->',
+    '',
+    kept.load || '<!-- load:start -->\n## Channel load\n\nNot measured yet: run `npm run bench:load -- --write`.\n<!-- load:end -->',
     '',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--chunks N] [--write|--no-write] [--out FILE] [--keep]`
+ * `npm run bench [-- --quick] [--chunks N] [--write|--no-write] [--out FILE] [--json FILE] [--keep]`
+ * `npm run bench -- --render FILE.json` re-renders a saved run into the tables and docs/BENCHMARKS.md.
  *
  * Ingest, query-latency and recall benchmarks of our pipeline against a LangChain baseline, on
  * the reports and on a deterministic synthetic corpus (100,000 chunks; 2,000 with --quick).
@@ -50,13 +51,24 @@ async function runWorker(input: WorkerInput, scratch: string): Promise<WorkerRes
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['chunks', 'out']);
+  const args = parseArgs(process.argv.slice(2), ['chunks', 'out', 'json', 'render']);
   const quick = args.flags.has('quick');
   const profile = { ...(quick ? QUICK : FULL) };
   const chunksFlag = flagString(args, 'chunks');
   if (chunksFlag) profile.syntheticChunks = Math.max(100, Number(chunksFlag));
   const write = args.flags.has('write') || (!quick && !args.flags.has('no-write'));
   const outFile = path.resolve(ROOT, flagString(args, 'out') ?? 'docs/BENCHMARKS.md');
+  // Re-render a saved run (--json) into the tables and the file, without measuring again.
+  const saved = flagString(args, 'render');
+  if (saved) {
+    const report = JSON.parse(await fs.readFile(path.resolve(saved), 'utf8')) as BenchReport;
+    report.targets = evaluateTargets(report.corpora, report.corpora[report.corpora.length - 1]);
+    process.stdout.write(renderTables(report) + '\n');
+    if (!args.flags.has('no-write')) {
+      await fs.writeFile(outFile, renderMarkdown(report, { load: await readSection(outFile, 'load'), analysis: await readSection(outFile, 'analysis') }));
+    }
+    return;
+  }
   const started = performance.now();
   const machine = machineInfo();
   process.stderr.write(`bench (${quick ? 'quick' : 'full'}): ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}\n`);
@@ -115,8 +127,10 @@ async function main(): Promise<void> {
       totalMs: performance.now() - started,
     };
     process.stdout.write(renderTables(report) + '\n');
+    const jsonFile = flagString(args, 'json');
+    if (jsonFile) await fs.writeFile(path.resolve(jsonFile), JSON.stringify(report, null, 1));
     if (write) {
-      await fs.writeFile(outFile, renderMarkdown(report, await readSection(outFile, 'load')));
+      await fs.writeFile(outFile, renderMarkdown(report, { load: await readSection(outFile, 'load'), analysis: await readSection(outFile, 'analysis') }));
       process.stderr.write(`written to ${path.relative(ROOT, outFile)}\n`);
     }
   } finally {

@@ -6,7 +6,7 @@ import { compareSides } from './compare.js';
 import { tt } from './messages.js';
 import { generateQuiz } from './quiz.js';
 import { comparisonReplies, endBlocks, notice, questionReply, revealReply, scoreBlocks, summaryReplies, type TrainerReply } from './render.js';
-import { Rounds, type AnswerOutcome, type Participant } from './rounds.js';
+import { MAX_QUESTIONS_PER_ROUND, Rounds, type AnswerOutcome, type Participant } from './rounds.js';
 import { resolveScope, topicSuggestions } from './scope.js';
 import { summarizeReport } from './summary.js';
 
@@ -74,7 +74,7 @@ export class Trainer {
 
   /** One example per command for /help (help.* keys). */
   helpLines(lang: Language): string[] {
-    return ['help.quiz', 'help.answer', 'help.score', 'help.summary', 'help.compare'].map((k) => tt(lang, k));
+    return ['help.quiz', 'help.answer', 'help.score', 'help.end', 'help.summary', 'help.compare'].map((k) => tt(lang, k));
   }
 
   /**
@@ -92,6 +92,14 @@ export class Trainer {
     const who: Participant = { id: msg.userId, name: msg.userName ?? '' };
     const outcome = await this.rounds.answer(msg.chatId, who, Number(m[1]) - 1);
     return this.outcomeReplies(outcome, lang, msg.chatType === 'private', msg.messageId);
+  }
+
+  /**
+   * Cheap check the core can make before its group filter: is this a bare number in a chat with
+   * an open question? Such a message is an answer even when it does not mention the bot.
+   */
+  isAnswerCandidate(msg: IncomingMessage): boolean {
+    return msg.kind === 'text' && NUMBER_ANSWER.test(msg.text ?? '') && this.rounds.current(msg.chatId) !== undefined;
   }
 
   /** A Telegram poll answer; Telegram itself shows right/wrong, so usually nothing is sent back. */
@@ -150,16 +158,20 @@ export class Trainer {
     }
     const out: Reply[] = [];
     let round = this.rounds.get(chatKey);
-    const extra: ReplyBlock[] = [];
     if (!round) {
       round = await this.rounds.start(chatKey, { topic: topicArg, lang, seed: `${chatKey}:${(this.options.now ?? Date.now)()}` });
       const topicPart = topicArg ? tt(lang, 'quiz.topicPart', { topic: topicArg }) : '';
-      extra.push({ kind: 'notice', text: tt(lang, 'quiz.roundStarted', { topicPart }) });
+      // A separate reply: Telegram sends a question as a poll only, so nothing else may ride on it.
+      out.push(notice(lang, tt(lang, 'quiz.roundStarted', { topicPart }), msg.messageId));
     } else {
       out.push(...this.pendingReveal(chatKey, round.lang));
       if (topicArg && topicArg !== round.topic) await this.rounds.setTopic(chatKey, topicArg);
     }
     const topic = this.rounds.get(chatKey)?.topic ?? '';
+    if (round.questions.length >= MAX_QUESTIONS_PER_ROUND) {
+      out.push(notice(round.lang, tt(round.lang, 'quiz.noneAll'), msg.messageId));
+      return out;
+    }
     ctx.hooks.working?.();
     const { questions } = generateQuiz(snapshot, {
       topic,
@@ -174,7 +186,7 @@ export class Trainer {
       return out;
     }
     const asked = await this.rounds.ask(chatKey, q);
-    out.push(questionReply(q, asked.n, round.lang, extra));
+    out.push(questionReply(q, asked.n, round.lang));
     return out;
   }
 

@@ -28,7 +28,9 @@ export function parseCompareArgs(args: string): ParsedCompare | undefined {
   let parts = args.split('|').map((p) => p.trim());
   if (parts.length < 2) parts = args.split(/\s+(?:vs\.?|với|and)\s+/i).map((p) => p.trim());
   if (parts.length < 2) return undefined;
-  let [a = '', b = '', ...rest] = parts;
+  const [first = '', second = '', ...rest] = parts;
+  const a = first.trim();
+  let b = second;
   let topic = rest.join(' ').trim();
   if (!topic) {
     const colon = b.indexOf(':');
@@ -37,7 +39,6 @@ export function parseCompareArgs(args: string): ParsedCompare | undefined {
       b = b.slice(0, colon).trim();
     }
   }
-  a = a.trim();
   if (!a || !b) return undefined;
   return { a, b, topic };
 }

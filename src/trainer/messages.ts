@@ -26,10 +26,11 @@ let cached: Record<Language, Table> | undefined;
 export function trainerTables(): Record<Language, Table> {
   if (!cached) {
     const vi = readTable(`${DEFAULT_DIR}trainer.vi.json`);
-    let en: Table = {};
+    let en: Table;
     try {
       en = readTable(`${DEFAULT_DIR}trainer.en.json`);
     } catch {
+      // A missing or broken English file must not break the Vietnamese bot.
       en = {};
     }
     cached = { vi, en };

@@ -1,4 +1,5 @@
 import { citationFor } from '../answer/extractive.js';
+import { fold } from '../ingest/normalize.js';
 import type { Language } from '../answer/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import {
@@ -295,7 +296,13 @@ function questionId(kind: QuestionKind, t: Target): string {
   return `q${hashString(`${kind}|${t.sentence.key}|${t.answer}`).toString(36)}`;
 }
 
+/** The stem names its source ("Báo cáo số 381-BC/TU (Tỉnh ủy Kon Tum, …)"): it must not give the answer away. */
+function leaksInSource(t: Target): boolean {
+  return t.kind !== 'figure' && fold(shortLabel(t.sentence.doc)).includes(fold(t.answer));
+}
+
 function buildChoice(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng: Rng, lang: Language): QuizQuestion | undefined {
+  if (leaksInSource(t)) return undefined;
   const wrong = distractorsFor(t, facts, rng).filter((w) => w.length <= POLL_OPTION_MAX);
   if (wrong.length < MIN_OPTIONS - 1 || t.answer.length > POLL_OPTION_MAX) return undefined;
   const options = shuffle([t.answer, ...wrong], rng);
@@ -320,7 +327,7 @@ function buildChoice(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng
 }
 
 function buildTrueFalse(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng: Rng, lang: Language): QuizQuestion | undefined {
-  if (t.kind !== 'figure' && t.kind !== 'place') return undefined;
+  if ((t.kind !== 'figure' && t.kind !== 'place') || leaksInSource(t)) return undefined;
   const truthful = rng() < 0.5;
   const fake = truthful ? undefined : distractorsFor(t, facts, rng)[0];
   if (!truthful && !fake) return undefined;

@@ -210,3 +210,13 @@ describe('figure distractors', () => {
     expect(facts.map((f) => f.raw)).toEqual([]);
   });
 });
+
+describe('stems', () => {
+  it('never give the answer away in the source label or elsewhere in the passage', () => {
+    const { questions } = generateQuiz(snapshot, { count: 40, seed: 'leak' });
+    for (const q of questions) {
+      if (q.kind === 'truefalse' || q.kind === 'figure') continue;
+      expect(fold(q.text), q.text).not.toContain(fold(q.options[q.answer]!));
+    }
+  });
+});

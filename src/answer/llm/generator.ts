@@ -12,7 +12,7 @@ import { citationFor } from '../extractive.js';
 import type { Answer, Citation, ConversationTurn, Language } from '../types.js';
 import { fill, loadLlmPrompts, type LlmPrompts, type LlmPromptSet } from './prompts.js';
 import { CircuitBreaker, CircuitOpenError, withRetries, type CircuitBreakerOptions } from './resilience.js';
-import { formatSources, selectSources, type NumberedSource, type SourceSelection } from './sources.js';
+import { formatSources, sanitizeSourceText, selectSources, type NumberedSource, type SourceSelection } from './sources.js';
 import { citationNumbers, isRefusal, numbersIn, numberReadings, stripMarkers, verifyAnswer, type Problem } from './verify.js';
 
 /**
@@ -120,7 +120,8 @@ export class LlmAnswerGenerator implements AnswerGenerator {
     const language: Language = detectLanguage(question);
     const p = this.prompts[language];
     const historyText = turns
-      .map((t) => fill(p.historyTurn, { question: oneLine(t.resolvedQuestion), answer: oneLine(stripMarkers(t.answer.text)).slice(0, HISTORY_ANSWER_CHARS) }))
+      // Earlier answers quote documents: data like the sources, kept inside the history block.
+      .map((t) => fill(p.historyTurn, { question: sanitizeSourceText(oneLine(t.resolvedQuestion)), answer: sanitizeSourceText(oneLine(stripMarkers(t.answer.text)).slice(0, HISTORY_ANSWER_CHARS)) }))
       .join('\n\n');
     let reply: string;
     try {
