@@ -387,6 +387,14 @@ export function shortLabel(doc: ParsedDocument): string {
   return m.title.length > 80 ? `${m.title.slice(0, 77)}…` : m.title;
 }
 
+/** A label without issuer or outlet, for stems whose answer is the issuer's place ("… huyện Đức Thọ"). */
+export function neutralLabel(doc: ParsedDocument): string {
+  const m = doc.meta;
+  const date = displayDate(m.date);
+  if (m.number) return `${m.docType ?? 'Văn bản'} số ${m.number}`;
+  return date ? `bài viết ngày ${date}` : 'bài viết';
+}
+
 /** A window of `text` around [from, to) of at most `max` characters, cut at spaces, marked with "…". */
 export function windowAround(text: string, from: number, to: number, max: number): string {
   if (text.length <= max) return text;

@@ -7,6 +7,7 @@ import {
   corpusFacts,
   figureIdentity,
   findPhrase,
+  neutralLabel,
   sentenceFigureFacts,
   shortLabel,
   windowAround,
@@ -296,9 +297,18 @@ function questionId(kind: QuestionKind, t: Target): string {
   return `q${hashString(`${kind}|${t.sentence.key}|${t.answer}`).toString(36)}`;
 }
 
-/** The stem names its source ("Báo cáo số 381-BC/TU (Tỉnh ủy Kon Tum, …)"): it must not give the answer away. */
+/**
+ * The stem names its source ("Báo cáo số 381-BC/TU (Tỉnh ủy Kon Tum, …)"); when that would give
+ * the answer away (a question about Kon Tum or Đức Thọ), a label without the issuer is used.
+ */
+function sourceFor(t: Target): string {
+  const label = shortLabel(t.sentence.doc);
+  if (t.kind === 'figure' || !fold(label).includes(fold(t.answer))) return label;
+  return neutralLabel(t.sentence.doc);
+}
+
 function leaksInSource(t: Target): boolean {
-  return t.kind !== 'figure' && fold(shortLabel(t.sentence.doc)).includes(fold(t.answer));
+  return t.kind !== 'figure' && fold(sourceFor(t)).includes(fold(t.answer));
 }
 
 function buildChoice(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng: Rng, lang: Language): QuizQuestion | undefined {
@@ -307,7 +317,7 @@ function buildChoice(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng
   if (wrong.length < MIN_OPTIONS - 1 || t.answer.length > POLL_OPTION_MAX) return undefined;
   const options = shuffle([t.answer, ...wrong], rng);
   const answer = options.indexOf(t.answer);
-  const source = shortLabel(t.sentence.doc);
+  const source = sourceFor(t);
   const blanked = blankOut(t.sentence.text, t);
   const text = fitStem(lang, `quiz.${t.kind}`, source, blanked.text, blanked.at, BLANK.length);
   const citation = citationFor(t.sentence.chunk, snapshot, t.sentence.text);
@@ -333,7 +343,7 @@ function buildTrueFalse(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, 
   if (!truthful && !fake) return undefined;
   const s = t.sentence.text;
   const statementFull = fake ? `${s.slice(0, t.at)}${fake}${s.slice(t.at + t.answer.length)}` : s;
-  const source = shortLabel(t.sentence.doc);
+  const source = sourceFor(t);
   const passage = fitStem(lang, 'quiz.truefalse', source, statementFull, t.at, (fake ?? t.answer).length);
   const options = [tt(lang, 'quiz.optionTrue'), tt(lang, 'quiz.optionFalse')];
   const citation = citationFor(t.sentence.chunk, snapshot, s);
