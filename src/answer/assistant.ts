@@ -12,7 +12,7 @@ import type { EmbedderFactory } from '../index/embedder.js';
 import { HybridRetriever, type RetrievedChunk } from '../retrieval/hybrid.js';
 import { analyzeQuery, type AnalyzedQuery, type QueryContext } from '../retrieval/query.js';
 import { composeExtractive, refusal } from './extractive.js';
-import { resolveFollowUp } from './followup.js';
+import { isFollowUp, resolveFollowUp } from './followup.js';
 import { render } from './templates.js';
 import type { Answer, ConversationTurn } from './types.js';
 import { IngestRejected, type DocumentSummary, type IngestReport, type KnowledgeBase, type Passage } from '../bot/knowledge.js';
@@ -95,7 +95,7 @@ export class ReportAssistant implements KnowledgeBase {
     if (probe.injection) return { answer: refusal(probe, 'refused'), resolvedQuestion: trimmed };
 
     let resolved = trimmed;
-    if (history.length) {
+    if (history.length && isFollowUp(trimmed)) {
       const rewritten = await this.options.generator?.rewriteFollowUp?.(trimmed, history).catch(() => undefined);
       resolved = rewritten ?? resolveFollowUp(trimmed, history, this.queryContext);
     }

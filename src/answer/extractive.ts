@@ -2,8 +2,8 @@ import { fold, normalizeText } from '../ingest/normalize.js';
 import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
-import { buildChunkView, coverage, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
-import { figureMatches, sentenceFigures, unitNearNumber } from '../retrieval/figures.js';
+import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
+import { asksForDuration, DATE_RE, figureMatches, sentenceFigures, unitNearNumber, unitRightAfterNumber } from '../retrieval/figures.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
 import type { Answer, Citation } from './types.js';
@@ -31,7 +31,7 @@ export interface EvidenceSentence {
 
 const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
 
-const sentenceNumbers = sentenceFigures;
+
 
 /** The words of `text` that spell `foldedPhrase`, in their original case and accents. */
 export function displayOf(text: string, foldedPhrase: string): string | undefined {
@@ -57,7 +57,7 @@ const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'đ
  */
 export function figurePhrase(sentence: string, unitTokens: readonly string[], docNumber = false, questionTokens: readonly string[] = []): string | undefined {
   if (docNumber) return DOC_NUMBER_RE.exec(sentence)?.[0];
-  const matches = figureMatches(sentence);
+  const matches = figureMatches(sentence, { keepDurations: asksForDuration(unitTokens) });
   if (!matches.length) return undefined;
   const units = new Set(unitTokens);
   const question = new Set(questionTokens);
@@ -166,11 +166,15 @@ export function scoreSentences(
       const { text, terms: own } = sentence;
       const withContext = new Set([...own, ...v.contextTerms]);
       const cov = 0.7 * coverage(query.groups, withContext, docTerms) + 0.3 * coverage(query.groups, own, docTerms);
-      const numbers = sentenceNumbers(text);
+      const numbers = sentenceFigures(text, { keepDurations: asksForDuration(query.unitTokens) });
       let factor = 1;
-      if (query.wantsFigure && query.intent !== 'docnumber') {
+      if (query.intent === 'when') factor *= DATE_RE.test(text) ? 1.5 : 0.6;
+      else if (query.wantsFigure && query.intent !== 'docnumber') {
         factor *= numbers.length ? 1.25 : 0.55;
-        if (numbers.length && query.unitTokens.length && unitNearNumber(text, query.unitTokens)) factor *= 1.35;
+        if (numbers.length && query.unitTokens.length) {
+          if (unitRightAfterNumber(text, query.unitTokens)) factor *= 1.6;
+          else if (unitNearNumber(text, query.unitTokens)) factor *= 1.15;
+        }
       }
       if (query.intent === 'docnumber') factor *= DOC_NUMBER_RE.test(text) ? 1.6 : 0.6;
       if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
@@ -185,6 +189,34 @@ export function scoreSentences(
     }
   }
   return out.sort((a, b) => b.score - a.score);
+}
+
+/**
+ * "Nguyên nhân … là gì?", "What were the weaknesses …": when a top passage sits in a section whose
+ * heading names what is asked, the answer is that section's opening points, in order.
+ */
+function walkFocusedSection(
+  query: AnalyzedQuery,
+  retrieved: readonly RetrievedChunk[],
+  snapshot: IndexSnapshot,
+  view: (chunk: Chunk) => ChunkView,
+): EvidenceSentence[] | undefined {
+  const best = retrieved[0];
+  const hit = retrieved.slice(0, 3).find((r) => r.chunk.metadata.kind === 'body' && focusInHeading(query.groups, r.chunk) === 'leaf');
+  if (!best || !hit || hit.score < 0.8 * best.score || hit.coverage < MIN_COVERAGE) return undefined;
+  const label = hit.chunk.metadata.sectionPath.join(' › ');
+  const doc = snapshot.documentById.get(hit.chunk.metadata.documentId);
+  const sectionChunks = (doc?.chunks ?? []).filter((c) => c.metadata.kind === 'body' && c.metadata.sectionPath.join(' › ') === label);
+  const out: EvidenceSentence[] = [];
+  let chars = 0;
+  for (const c of sectionChunks) {
+    for (const sentence of view(c).sentences) {
+      if (out.length >= 4 || chars > 900) return out;
+      out.push({ chunk: c, text: sentence.text, start: sentence.start, score: hit.score, coverage: hit.coverage, hasNumber: false });
+      chars += sentence.text.length;
+    }
+  }
+  return out.length ? out : undefined;
 }
 
 export interface ComposeInput {
@@ -251,9 +283,12 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   const s1 = sentences[0];
   if (!s1 || s1.coverage < MIN_SENTENCE_COVERAGE) return notFound;
 
-  const chosen: EvidenceSentence[] = [s1];
+  let chosen: EvidenceSentence[] = [s1];
   let conflict = false;
-  if (query.wantsFigure) {
+  const sectionWalk = !query.wantsFigure && query.intent !== 'who' ? walkFocusedSection(query, retrieved, snapshot, view ?? buildChunkView) : undefined;
+  if (sectionWalk) {
+    chosen = sectionWalk;
+  } else if (query.wantsFigure) {
     // Other figures for the same thing from other passages: complements, or counts that
     // disagree (another date, another report). Both are shown with their sources.
     const unitOk = (s: EvidenceSentence) => !query.unitTokens.length || unitNearNumber(s.text, query.unitTokens);
@@ -263,8 +298,8 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
       if (s.score < 0.75 * s1.score || s.coverage < MIN_SENTENCE_COVERAGE) continue;
       chosen.push(s);
     }
-    const n1 = new Set(sentenceNumbers(s1.text));
-    conflict = query.unitTokens.length > 0 && unitOk(s1) && chosen.slice(1).some((s) => !sentenceNumbers(s.text).some((n) => n1.has(n)));
+    const n1 = new Set(sentenceFigures(s1.text));
+    conflict = query.unitTokens.length > 0 && unitOk(s1) && chosen.slice(1).some((s) => !sentenceFigures(s.text).some((n) => n1.has(n)));
   } else {
     const extra = query.intent === 'who' ? 0 : 2;
     for (const s of sentences.slice(1)) {
@@ -298,7 +333,10 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
       displayOf(query.normalized, subjectEntity.folded))
     : undefined;
   const subject = subjectText ? `${subjectText}: ` : '';
-  if (query.intent === 'docnumber') {
+  if (query.intent === 'when') {
+    const date = DATE_RE.exec(s1.text)?.[0];
+    if (date) lead = render(lang, 'figureLead', { subject, figure: date });
+  } else if (query.intent === 'docnumber') {
     const fig = figurePhrase(s1.text, [], true);
     if (fig) lead = render(lang, 'docNumberLead', { subject, figure: fig });
   } else if (query.wantsFigure) {

@@ -8,7 +8,10 @@ import { fold } from '../ingest/normalize.js';
 const NUMBER_RE = /\d+(?:[.,]\d+)*(?:\/\d+(?:[.,]\d+)*)?\s*%?/g;
 const YEARISH = /^(19|20)\d{2}$/;
 
-export function figureMatches(text: string): RegExpMatchArray[] {
+// Durations and dates ("10 năm thực hiện", "quý I") are rarely what "bao nhiêu <noun>" asks for.
+const TIME_UNIT = /^\s*(năm|tháng|ngày|quý|giờ|phút|tuần|nhiệm kỳ|khóa|khoá|lần thứ)\b/iu;
+
+export function figureMatches(text: string, options: { keepDurations?: boolean } = {}): RegExpMatchArray[] {
   return [...text.matchAll(NUMBER_RE)].filter((m) => {
     const n = m[0].trim();
     const at = m.index ?? 0;
@@ -16,13 +19,32 @@ export function figureMatches(text: string): RegExpMatchArray[] {
     const before = text.slice(Math.max(0, at - 2), at);
     if (YEARISH.test(n)) return false;
     if (/^\s*[-/]\s*[\p{Lu}Đ]/u.test(after) || /^[-/]\d/.test(after) || /\d[-/]$/.test(before) || /[\p{Lu}][-/]$/u.test(before)) return false;
+    if (!options.keepDurations && TIME_UNIT.test(text.slice(at + m[0].length, at + m[0].length + 12))) return false;
     return true;
   });
 }
 
-export function sentenceFigures(text: string): string[] {
-  return figureMatches(text).map((m) => m[0].trim());
+/** Is the unit said right after a figure ("698 tổ chức cơ sở đảng")? The strongest sign of an answer. */
+export function unitRightAfterNumber(text: string, unitTokens: readonly string[]): boolean {
+  const unit = unitTokens.slice(0, 2);
+  if (!unit.length) return false;
+  return figureMatches(text, { keepDurations: asksForDuration(unitTokens) }).some((m) => {
+    const after = (fold(text.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 40)).match(/[a-z]+/g) ?? []).slice(0, unit.length + 1);
+    return unit.every((u, k) => after[k] === u) || unit.every((u, k) => after[k + 1] === u);
+  });
 }
+
+export function sentenceFigures(text: string, options: { keepDurations?: boolean } = {}): string[] {
+  return figureMatches(text, options).map((m) => m[0].trim());
+}
+
+/** "bao nhiêu năm", "mấy tháng": then durations are the figures asked for. */
+export function asksForDuration(unitTokens: readonly string[]): boolean {
+  return /^(nam|thang|ngay|quy|gio|phut|tuan|lan|nhiem)$/.test(unitTokens[0] ?? '');
+}
+
+/** Dates as reports write them: "ngày 06-5-2009", "27/02/2019", "tháng 12-2017", "quý I-2018", "năm 2020". */
+export const DATE_RE = /(?:ngày\s+)?\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|(?:tháng|quý)\s+[\dIV]{1,4}[-/]\d{4}|năm\s+(?:19|20)\d{2}/iu;
 
 /**
  * Is the unit of the question ("đảng viên", "xã") said within a few words of a figure, as in
@@ -37,7 +59,7 @@ export function unitNearNumber(text: string, unitTokens: readonly string[]): boo
   const unitStarts: number[] = [];
   for (let i = 0; i + unit.length <= words.length; i++) if (unit.every((u, k) => words[i + k]!.w === u)) unitStarts.push(words[i]!.at);
   if (!unitStarts.length) return false;
-  for (const m of figureMatches(text)) {
+  for (const m of figureMatches(text, { keepDurations: true })) {
     const at = m.index ?? 0;
     const end = at + m[0].length;
     const gapAfter = (u: number) => fold(text.slice(end, u)).match(/[a-z]+/g)?.length ?? 0;

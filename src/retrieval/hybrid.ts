@@ -4,7 +4,7 @@ import { indexTerms } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
 import type { Chunk } from '../ingest/types.js';
 import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
-import { figureMatches, unitNearNumber } from './figures.js';
+import { asksForDuration, DATE_RE, figureMatches, unitNearNumber, unitRightAfterNumber } from './figures.js';
 
 /**
  * Hybrid retrieval: lexical (MiniSearch) and vector (HNSWLib) candidates fused with reciprocal
@@ -156,8 +156,9 @@ export class HybridRetriever {
     lexical.forEach((h, rank) => fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 1 / (rrfK + rank)));
     const count = snapshot.chunks.length;
     if (count > 0 && query.vectorText.trim()) {
-      const vector = await snapshot.embedder.embeddings.embedQuery(query.vectorText);
-      const hits = await snapshot.vectors.similaritySearchVectorWithScore(vector, Math.min(pool, count));
+      // A remote embedder that is down must not take answering down: lexical results still stand.
+      const vector = await snapshot.embedder.embeddings.embedQuery(query.vectorText).catch(() => undefined);
+      const hits = vector ? await snapshot.vectors.similaritySearchVectorWithScore(vector, Math.min(pool, count)) : [];
       // The vector side sees folded character n-grams: good for typos, weaker on exact figures.
       hits.forEach(([doc], rank) => {
         const id = String(doc.metadata.chunkId ?? doc.pageContent);
@@ -189,12 +190,18 @@ export class HybridRetriever {
       // A passage about another place is not evidence, however well it matches the rest.
       score *= 0.25 + 0.75 * entityMatch;
       if (query.wantsFigure) {
-        const numbers = figureMatches(chunk.text);
+        const numbers = figureMatches(chunk.text, { keepDurations: asksForDuration(query.unitTokens) });
         score *= numbers.length ? 1.1 : 0.8;
-        if (query.unitTokens.length && numbers.length && unitNearNumber(chunk.text, query.unitTokens)) score *= 1.15;
+        if (query.unitTokens.length && numbers.length) {
+          if (unitRightAfterNumber(chunk.text, query.unitTokens)) score *= 1.25;
+          else if (unitNearNumber(chunk.text, query.unitTokens)) score *= 1.1;
+        }
       }
       if (query.intent === 'docnumber' && /\d+-[A-ZĐ]+\/[A-ZĐ]+/u.test(chunk.text)) score *= 1.2;
-      if (focusInHeading(query.groups, chunk)) score *= 1.3;
+      if (query.intent === 'when') score *= DATE_RE.test(chunk.text) ? 1.15 : 0.85;
+      const focus = focusInHeading(query.groups, chunk);
+      if (focus === 'leaf') score *= 1.3;
+      else if (focus === 'ancestor') score *= 1.15;
       scored.push({ chunk, score, coverage: cov, phraseEvidence, entityMatch, fused: f / maxFused });
     }
     // Second pass: a footnote inherits part of its anchor's relevance and vice versa.
@@ -228,10 +235,16 @@ export class HybridRetriever {
   }
 }
 
-/** Does the passage's own heading name what the question asks for ("2.2. Nguyên nhân")? */
-export function focusInHeading(groups: readonly ConceptGroup[], chunk: Chunk): boolean {
+/** Does the passage's heading (or a heading above it) name what the question asks for ("2.2. Nguyên nhân")? */
+export function focusInHeading(groups: readonly ConceptGroup[], chunk: Chunk): 'leaf' | 'ancestor' | undefined {
   const focus = groups.filter((g) => g.focus);
-  if (!focus.length) return false;
-  const heading = new Set(indexTerms(chunk.metadata.sectionPath[chunk.metadata.sectionPath.length - 1] ?? ''));
-  return focus.some((g) => g.alternatives.some((alt) => alt.length > 0 && alt.every((t) => heading.has(t))));
+  if (!focus.length) return undefined;
+  const path = chunk.metadata.sectionPath;
+  const names = (heading: string) => {
+    const terms = new Set(indexTerms(heading));
+    return focus.some((g) => g.alternatives.some((alt) => alt.length > 0 && alt.every((t) => terms.has(t))));
+  };
+  if (names(path[path.length - 1] ?? '')) return 'leaf';
+  if (path.slice(0, -1).some(names)) return 'ancestor';
+  return undefined;
 }

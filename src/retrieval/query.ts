@@ -276,7 +276,10 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   const glossaryWords = new Set(lx.glossary.flatMap((g) => g.english));
   const isKnownPhrase = (ft: string[]) =>
     ctx.names.names.has(ft.join(' ')) || ctx.names.places.has(ft.join(' ')) || entities.some((e) => e.folded.includes(ft.join(' ')));
-  for (const run of capitalizedRuns(normalized)) {
+  // In a Title Case question every word is capitalised and runs say nothing about names.
+  const wordsTyped = normalized.match(/[\p{L}\p{M}]+/gu) ?? [];
+  const titleCase = wordsTyped.filter((w) => /^\p{Lu}/u.test(w)).length >= 0.6 * wordsTyped.length;
+  for (const run of titleCase ? [] : capitalizedRuns(normalized)) {
     let ws = run.map((w) => fold(w).replace(/['’]/g, ''));
     const trimmable = (w: string) => markerWords.has(w) || isStopToken(w, language) || glossaryWords.has(w) || lx.stopwordsViFolded.has(w);
     while (ws.length && trimmable(ws[0]!)) ws = ws.slice(1);
@@ -285,7 +288,9 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     if (isKnownPhrase(ws)) continue;
     // A typo of a name already recognised ("An Giag" → An Giang) is not an unknown place.
     if (entities.some((e) => e.folded.split(' ').length === ws.length && e.folded.split(' ').every((t, k) => editDistanceAtMost1(t, ws[k]!)))) continue;
-    if (ctx.termStats.documentFrequency(ws.slice(0, 2).join(BIGRAM_JOINER)) > 0) continue;
+    // Capitalised words in running text name something; the corpus must know the name as a name
+    // (folded text alone would confuse "Đà Nẵng" with "đã nâng").
+    if (language === 'en' && ctx.termStats.documentFrequency(ws.slice(0, 2).join(BIGRAM_JOINER)) > 0) continue;
     unknownEntities.push({ text: run.slice(run.length - ws.length).join(' '), folded: ws.join(' '), kind: 'place', known: false });
   }
   if (!/\p{Lu}/u.test(normalized)) {
@@ -428,7 +433,7 @@ function markFocus(
   translation: Translation | undefined,
   groups: ConceptGroup[],
 ): void {
-  if (intent !== 'list' && intent !== 'why' && intent !== 'what') return;
+  if (intent !== 'list' && intent !== 'why' && intent !== 'what' && intent !== 'general') return;
   const focusTerms: string[] = [];
   if (language === 'en') {
     const first = translation?.groups[0];
@@ -440,9 +445,30 @@ function markFocus(
     return;
   }
   const markerWords = new Set(PLACE_MARKERS.flat());
-  let i = tokens.findIndex((t, k) => !mask[k] && !covered[k] && !markerWords.has(t));
-  if (i < 0) return;
-  while (i < tokens.length && focusTerms.length < 4 && !mask[i] && !covered[i]) focusTerms.push(tokens[i++]!);
+  const isContent = (k: number) => k >= 0 && k < tokens.length && !mask[k] && !covered[k];
+  // "những X nào", "các X gì": X is what is asked for.
+  let start = -1;
+  const which = tokens.findIndex((t, k) => (t === 'nao' || t === 'gi') && k > 0);
+  if (intent === 'list' && which > 0) {
+    for (let k = which - 1; k >= 0 && (isContent(k) || tokens[k] === 'nhung' || tokens[k] === 'cac'); k--) {
+      if (tokens[k] === 'nhung' || tokens[k] === 'cac') {
+        start = k + 1;
+        break;
+      }
+    }
+  }
+  if (start < 0) {
+    // Otherwise the first content words, skipping a leading place or time phrase ("Ở cấp huyện, …").
+    const leadingAdverbial = ['o', 'tai', 'trong', 'den', 'tu'].includes(tokens[0] ?? '') && mask[0];
+    let k = tokens.findIndex((t, j) => isContent(j) && !markerWords.has(t));
+    if (leadingAdverbial && k >= 0) {
+      while (k < tokens.length && isContent(k)) k++;
+      while (k < tokens.length && !isContent(k)) k++;
+    }
+    start = k;
+  }
+  if (start < 0 || start >= tokens.length) return;
+  for (let k = start; k < tokens.length && focusTerms.length < 4 && isContent(k); k++) focusTerms.push(tokens[k]!);
   const span = new Set([...focusTerms, ...withBigrams(focusTerms).filter((t) => t.includes(BIGRAM_JOINER))]);
   for (const g of groups) {
     if (g.alternatives.length === 1 && g.alternatives[0]!.every((t) => span.has(t))) {

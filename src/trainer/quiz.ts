@@ -98,11 +98,13 @@ function perturbFigure(f: FigureFact, rng: Rng): string | undefined {
       const pct = raw.slice(num.length);
       const v = f.value;
       const decimals = /[.,](\d+)$/.exec(num)?.[1]?.length ?? 0;
-      const step = Math.max(2, Math.round(v * 0.25));
-      let next = v + (v === 100 ? -1 : sign) * (randInt(rng, 1, step) + (decimals ? rng() : 0));
-      if (v <= 100) next = Math.min(next, 99.99);
-      if (next <= 0) next = v + randInt(rng, 1, step);
-      if (!decimals) next = Math.round(next);
+      const step = Math.max(2, Math.round(Math.min(v, 100) * 0.25));
+      const delta = randInt(rng, 1, step) + (decimals ? rng() : 0);
+      let next = v + sign * delta;
+      // A share stays a share: reflect instead of clamping (clamping piles options up at 99,99%).
+      if (v <= 100 && next > 100) next = v - delta;
+      if (next <= 0) next = v + delta;
+      next = Number(next.toFixed(decimals));
       return `${formatLike(num, next)}${pct}`;
     }
     case 'fraction': {
@@ -247,11 +249,18 @@ function occurrences(text: string, needle: string): number {
   return n;
 }
 
+/** How often the figure is written in its sentence, or 0 when it also hides inside another number. */
+function figureRepeats(f: FigureFact): number {
+  const asFigure = sentenceFigureFacts(f.sentence).filter((x) => x.raw === f.raw).length;
+  return occurrences(f.sentence.text, f.raw) === asFigure ? asFigure : 0;
+}
+
 function eligibleFigure(f: FigureFact): boolean {
   if (!f.unitKey) return false;
   if (f.value <= 0) return false;
-  // A number that occurs twice in the sentence cannot be blanked unambiguously.
-  return occurrences(f.sentence.text, f.raw) === 1;
+  // "giảm được 06 đầu mối, 06 cấp trưởng": every occurrence is blanked, so a repeat is fine;
+  // a number that also hides inside a longer one ("06" in "2006") is not.
+  return figureRepeats(f) >= 1;
 }
 
 function targetsOf(s: SentenceRec, facts: CorpusFacts): Target[] {
@@ -277,7 +286,7 @@ function distractorsFor(t: Target, facts: CorpusFacts, rng: Rng): string[] {
 
 /** Replaces every occurrence of the answer with the blank (a document number may be repeated). */
 function blankOut(text: string, t: Target): { text: string; at: number } {
-  if (t.kind === 'docnumber') {
+  if (t.kind === 'docnumber' || (t.figure && figureRepeats(t.figure) > 1)) {
     const first = text.indexOf(t.answer);
     return { text: text.split(t.answer).join(BLANK), at: first };
   }
@@ -338,6 +347,8 @@ function buildChoice(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng
 
 function buildTrueFalse(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, rng: Rng, lang: Language): QuizQuestion | undefined {
   if ((t.kind !== 'figure' && t.kind !== 'place') || leaksInSource(t)) return undefined;
+  // Swapping one of two equal figures would make a half-true statement.
+  if (t.figure && figureRepeats(t.figure) !== 1) return undefined;
   const truthful = rng() < 0.5;
   const fake = truthful ? undefined : distractorsFor(t, facts, rng)[0];
   if (!truthful && !fake) return undefined;

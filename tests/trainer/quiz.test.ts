@@ -92,10 +92,11 @@ describe('quiz generation on each report', () => {
   it('produces valid, cited, non-repeating questions for every document', () => {
     for (const doc of snapshot.documents) {
       const topic = doc.meta.number ?? doc.meta.id;
-      for (const seed of [1, 2, 3]) {
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
         const { questions, scope } = generateQuiz(snapshot, { topic, count: 8, seed });
         expect(scope?.kind, topic).toBe('document');
-        expect(questions.length, `${topic} seed ${seed}`).toBeGreaterThanOrEqual(4);
+        // The Đức Thọ article is short (a dozen sentences, few figures): fewer questions there.
+        expect(questions.length, `${topic} seed ${seed}`).toBeGreaterThanOrEqual(doc.chunks.length < 10 ? 3 : 6);
         for (const q of questions) {
           checkQuestion(q);
           // Topic narrowing: every question comes from the chosen report.
@@ -116,6 +117,15 @@ describe('quiz generation on each report', () => {
       checkQuestion(q);
       expect(q.citation.quote.length).toBeGreaterThanOrEqual(40);
       expect(q.citation.quote).not.toMatch(/^Hướng dẫn số 28-HD\/BTCTU/);
+    }
+  });
+
+  it('holds over long rounds across the whole corpus', () => {
+    for (const seed of ['a', 'b', 'c']) {
+      const { questions } = generateQuiz(snapshot, { count: 50, seed });
+      expect(questions.length).toBeGreaterThanOrEqual(40);
+      for (const q of questions) checkQuestion(q);
+      expect(new Set(questions.map((q) => q.sentenceKey)).size).toBe(questions.length);
     }
   });
 
