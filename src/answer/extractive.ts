@@ -3,7 +3,7 @@ import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
-import { asksForDuration, DATE_RE, figureMatches, sentenceFigures, unitNearNumber, unitRightAfterNumber } from '../retrieval/figures.js';
+import { asksForDuration, DATE_RE, figureMatches, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
 import type { Answer, Citation } from './types.js';
@@ -155,33 +155,45 @@ export function scoreSentences(
   places: ReadonlySet<string>,
   view: (chunk: Chunk) => ChunkView = buildChunkView,
 ): EvidenceSentence[] {
-  const top = retrieved.slice(0, 8);
+  const top = retrieved.slice(0, query.wantsFigure ? 12 : 8);
   const best = top[0]?.score ?? 1;
   const out: EvidenceSentence[] = [];
   for (const r of top) {
     const m = r.chunk.metadata;
     const v = view(r.chunk);
     const docTerms = documentTerms(m.documentId);
+    let previousFolded = '';
+    let previousTerms = new Set<string>();
     for (const sentence of v.sentences) {
       const { text, terms: own } = sentence;
+      // What the previous sentence said (the subject, the place) counts as context, at document credit.
+      const secondary = new Set([...docTerms, ...previousTerms]);
+      previousTerms = own;
+      // "… huyện Châu Phú cho biết, … Đến nay, 13/13 xã của huyện …": the place is often named one sentence earlier.
+      const nearby = `${previousFolded} ${sentence.folded}`;
+      previousFolded = sentence.folded;
       const withContext = new Set([...own, ...v.contextTerms]);
-      const cov = 0.7 * coverage(query.groups, withContext, docTerms) + 0.3 * coverage(query.groups, own, docTerms);
+      const cov = 0.7 * coverage(query.groups, withContext, secondary) + 0.3 * coverage(query.groups, own, secondary);
       const numbers = sentenceFigures(text, { keepDurations: asksForDuration(query.unitTokens) });
       let factor = 1;
       if (query.intent === 'when') factor *= DATE_RE.test(text) ? 1.5 : 0.6;
       else if (query.wantsFigure && query.intent !== 'docnumber') {
         factor *= numbers.length ? 1.25 : 0.55;
         if (numbers.length && query.unitTokens.length) {
-          if (unitRightAfterNumber(text, query.unitTokens)) factor *= 1.6;
+          const direct = unitAfterNumber(text, query.unitTokens);
+          if (direct) factor *= direct === 2 ? 1.6 : 1.45;
           else if (unitNearNumber(text, query.unitTokens)) factor *= 1.15;
+          if (statesTotal(text, query.unitTokens)) factor *= 1.2;
         }
       }
       if (query.intent === 'docnumber') factor *= DOC_NUMBER_RE.test(text) ? 1.6 : 0.6;
       if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
       if (query.entities.length) {
-        const hits = query.entities.filter((e) => (e.kind === 'document' ? sentence.folded.replace(/\s+/g, '') : sentence.folded).includes(e.folded)).length;
+        const hits = query.entities.filter((e) => (e.kind === 'document' ? nearby.replace(/\s+/g, '') : nearby).includes(e.folded)).length;
         factor *= 1 + (0.2 * hits) / query.entities.length;
       }
+      // A sentence from a passage about another place is not evidence (same guard as retrieval).
+      factor *= 0.25 + 0.75 * r.entityMatch;
       // Very short fragments rarely answer anything on their own.
       if (text.length < 25) factor *= 0.6;
       const score = (0.7 * cov + 0.3 * (r.score / best)) * factor;
@@ -195,6 +207,13 @@ export function scoreSentences(
  * "Nguyên nhân … là gì?", "What were the weaknesses …": when a top passage sits in a section whose
  * heading names what is asked, the answer is that section's opening points, in order.
  */
+/** "tổng số đảng viên … lên 26.773": a sentence that states the total of the unit asked about. */
+function statesTotal(text: string, unitTokens: readonly string[]): boolean {
+  const unit = unitTokens.slice(0, 2).join(' ');
+  if (!unit) return false;
+  return new RegExp(`\\btong so (cac )?${unit}\\b`).test(fold(text)) && sentenceFigures(text).length > 0;
+}
+
 function walkFocusedSection(
   query: AnalyzedQuery,
   retrieved: readonly RetrievedChunk[],
@@ -294,8 +313,11 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
     const unitOk = (s: EvidenceSentence) => !query.unitTokens.length || unitNearNumber(s.text, query.unitTokens);
     for (const s of sentences.slice(1)) {
       if (chosen.length >= 3) break;
-      if (chosen.some((c) => c.chunk.id === s.chunk.id) || !s.hasNumber || !unitOk(s)) continue;
-      if (s.score < 0.75 * s1.score || s.coverage < MIN_SENTENCE_COVERAGE) continue;
+      if (chosen.some((c) => c.text === s.text) || !s.hasNumber || !unitOk(s)) continue;
+      // Close in score, or as close to the question and stating the same unit outright (another
+      // report, another date: "27.023" here, "26.773 … đến tháng 12-2017" there).
+      const sameQuantity = statesTotal(s.text, query.unitTokens) && s.coverage >= 0.85 * s1.coverage;
+      if (!(s.score >= 0.75 * s1.score || (sameQuantity && s.score >= 0.4 * s1.score)) || s.coverage < MIN_SENTENCE_COVERAGE) continue;
       chosen.push(s);
     }
     const n1 = new Set(sentenceFigures(s1.text));

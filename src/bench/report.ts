@@ -22,6 +22,8 @@ export interface TargetRow {
 export interface BenchReport {
   machine: MachineInfo;
   mode: 'full' | 'quick';
+  /** How this run departed from a plain `npm run bench` (heap limit, concurrency). */
+  conditions?: string[];
   corpora: CorpusRun[];
   targets: TargetRow[];
   totalMs: number;
@@ -106,7 +108,7 @@ export function renderTables(r: BenchReport): string {
   const lines = [
     `## Results (${r.mode === 'quick' ? 'quick mode' : 'full run'}, ${m.date})`,
     '',
-    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB RAM, Node ${m.node}, ${m.platform}. Whole run: ${(r.totalMs / 1000).toFixed(0)} s.`,
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB RAM, Node ${m.node}, ${m.platform}. Whole run: ${(r.totalMs / 1000).toFixed(0)} s${r.conditions?.length ? `; ${r.conditions.join('; ')}` : ''}.`,
     '',
     '### Targets',
     '',

@@ -34,11 +34,11 @@ interface Profile {
 const FULL: Profile = { syntheticChunks: 100_000, generatedQuestions: 60, minSamples: 200, oursBudgetMs: 60_000, baselineBudgetMs: 40_000, recallChunkQueries: 100 };
 const QUICK: Profile = { syntheticChunks: 2_000, generatedQuestions: 20, minSamples: 40, oursBudgetMs: 4_000, baselineBudgetMs: 3_000, recallChunkQueries: 30 };
 
-async function runWorker(input: WorkerInput, scratch: string): Promise<WorkerResult> {
+async function runWorker(input: WorkerInput, scratch: string, nodeArgs: string[] = []): Promise<WorkerResult> {
   const inputPath = path.join(scratch, `${path.basename(input.indexDir)}.input.json`);
   await fs.writeFile(inputPath, JSON.stringify(input));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, inputPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', WORKER, inputPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.once('error', reject);
@@ -51,7 +51,7 @@ async function runWorker(input: WorkerInput, scratch: string): Promise<WorkerRes
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['chunks', 'out', 'json', 'render']);
+  const args = parseArgs(process.argv.slice(2), ['chunks', 'out', 'json', 'render', 'heap-mb']);
   const quick = args.flags.has('quick');
   const profile = { ...(quick ? QUICK : FULL) };
   const chunksFlag = flagString(args, 'chunks');
@@ -97,9 +97,17 @@ async function main(): Promise<void> {
       generation: { ms: synth.durationMs, files: synth.files, bytes: synth.bytes, expectedChunks: synth.expectedChunks },
     });
 
+    // --heap-mb raises the workers' V8 heap limit (Node's default is about 4 GiB here): at
+    // 100k chunks the ingest write phase needs more, and the point is to measure, not to crash.
+    const heapMb = flagString(args, 'heap-mb');
+    const nodeArgs = heapMb ? [`--max-old-space-size=${Number(heapMb)}`] : [];
+    // --parallel runs ours and the baseline side by side (2 cores: one each) to halve the wall
+    // time of a full run; each system still has a process, hence a peak RSS, of its own.
+    // Quick mode (CI, < 1 min) always runs side by side: its figures are a smoke test, not a record.
+    const parallel = args.flags.has('parallel') || quick;
     for (const [i, s] of subjects.entries()) {
       const results: Partial<Record<'ours' | 'baseline', WorkerResult>> = {};
-      for (const system of ['ours', 'baseline'] as const) {
+      const runSystem = async (system: 'ours' | 'baseline') => {
         process.stderr.write(`${s.name}: ${system}\n`);
         results[system] = await runWorker(
           {
@@ -112,16 +120,23 @@ async function main(): Promise<void> {
             recallChunkQueries: profile.recallChunkQueries,
           },
           scratch,
+          nodeArgs,
         );
         // Index files are large at 100k chunks; only the figures are needed from here on.
         if (!args.flags.has('keep')) await fs.rm(path.join(scratch, `index-${i}-${system}`), { recursive: true, force: true });
-      }
+      };
+      if (parallel) await Promise.all([runSystem('ours'), runSystem('baseline')]);
+      else for (const system of ['ours', 'baseline'] as const) await runSystem(system);
       corpora.push({ name: s.name, description: s.description, questions: s.questions.length, ...(s.generation ? { generation: s.generation } : {}), ours: results.ours!, baseline: results.baseline! });
     }
 
     const report: BenchReport = {
       machine,
       mode: quick ? 'quick' : 'full',
+      conditions: [
+        heapMb ? `worker V8 heap limit raised to ${Number(heapMb)} MiB (--heap-mb)` : 'default V8 heap limit',
+        parallel ? 'ours and the baseline ran concurrently, one core each (--parallel)' : 'ours and the baseline ran one after the other',
+      ],
       corpora,
       targets: evaluateTargets(corpora, corpora[corpora.length - 1]),
       totalMs: performance.now() - started,

@@ -8,7 +8,6 @@
  */
 
 const TONE_MARKS = new Set(['\u0300', '\u0301', '\u0303', '\u0309', '\u0323']);
-const COMBINING = /[\u0300-\u036f]/g;
 
 /**
  * Moves the tone mark of open "oa", "oe", "uy" syllables onto the first vowel ("hoà" → "hòa",
@@ -68,7 +67,7 @@ export function fold(input: string): string {
 }
 
 // One pass over the decomposed text: marks vanish, đ becomes d, quotes and spaces are unified.
-const FOLD_RE = /[\u0300-\u036f\u2018\u2019\u201a\u201b\u02bc\u0060\u00b4\u201c-\u201f\u00ab\u00bb\u00a0\u2007\u202f\u2009\u200a\t\u200b\u200c\u200d\ufeffđĐ]/g;
+const FOLD_RE = /[\u0300-\u036f\u2018\u2019\u201a\u201b\u02bc\u0060\u00b4\u201c-\u201f\u00ab\u00bb\u00a0\u2007\u202f\u2009\u200a\t\ufeffđĐ]|\u200b|\u200c|\u200d/g;
 function foldChar(c: string): string {
   if (c === 'đ') return 'd';
   if (c === 'Đ') return 'D';

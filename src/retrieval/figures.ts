@@ -24,16 +24,6 @@ export function figureMatches(text: string, options: { keepDurations?: boolean }
   });
 }
 
-/** Is the unit said right after a figure ("698 tổ chức cơ sở đảng")? The strongest sign of an answer. */
-export function unitRightAfterNumber(text: string, unitTokens: readonly string[]): boolean {
-  const unit = unitTokens.slice(0, 2);
-  if (!unit.length) return false;
-  return figureMatches(text, { keepDurations: asksForDuration(unitTokens) }).some((m) => {
-    const after = (fold(text.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 40)).match(/[a-z]+/g) ?? []).slice(0, unit.length + 1);
-    return unit.every((u, k) => after[k] === u) || unit.every((u, k) => after[k + 1] === u);
-  });
-}
-
 export function sentenceFigures(text: string, options: { keepDurations?: boolean } = {}): string[] {
   return figureMatches(text, options).map((m) => m[0].trim());
 }
@@ -45,6 +35,25 @@ export function asksForDuration(unitTokens: readonly string[]): boolean {
 
 /** Dates as reports write them: "ngày 06-5-2009", "27/02/2019", "tháng 12-2017", "quý I-2018", "năm 2020". */
 export const DATE_RE = /(?:ngày\s+)?\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|(?:tháng|quý)\s+[\dIV]{1,4}[-/]\d{4}|năm\s+(?:19|20)\d{2}/iu;
+
+/**
+ * How directly a figure carries the question's unit: 2 when its words follow the number
+ * ("698 tổ chức cơ sở đảng"), 1 when only the first unit word does ("119/156 xã, phường"), 0 otherwise.
+ */
+export function unitAfterNumber(text: string, unitTokens: readonly string[]): 0 | 1 | 2 {
+  const unit = unitTokens.slice(0, 2);
+  if (!unit.length) return 0;
+  let best: 0 | 1 | 2 = 0;
+  for (const m of figureMatches(text, { keepDurations: asksForDuration(unitTokens) })) {
+    const after = (fold(text.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 40)).match(/[a-z]+/g) ?? []).slice(0, 3);
+    for (const shift of [0, 1]) {
+      if (after[shift] !== unit[0]) continue;
+      best = unit.length > 1 && after[shift + 1] === unit[1] ? 2 : Math.max(best, 1) as 1 | 2;
+      if (best === 2) return 2;
+    }
+  }
+  return best;
+}
 
 /**
  * Is the unit of the question ("đảng viên", "xã") said within a few words of a figure, as in

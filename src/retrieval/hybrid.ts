@@ -4,7 +4,7 @@ import { indexTerms } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
 import type { Chunk } from '../ingest/types.js';
 import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
-import { asksForDuration, DATE_RE, figureMatches, unitNearNumber, unitRightAfterNumber } from './figures.js';
+import { asksForDuration, DATE_RE, figureMatches, unitNearNumber, unitAfterNumber } from './figures.js';
 
 /**
  * Hybrid retrieval: lexical (MiniSearch) and vector (HNSWLib) candidates fused with reciprocal
@@ -193,7 +193,7 @@ export class HybridRetriever {
         const numbers = figureMatches(chunk.text, { keepDurations: asksForDuration(query.unitTokens) });
         score *= numbers.length ? 1.1 : 0.8;
         if (query.unitTokens.length && numbers.length) {
-          if (unitRightAfterNumber(chunk.text, query.unitTokens)) score *= 1.25;
+          if (unitAfterNumber(chunk.text, query.unitTokens)) score *= 1.25;
           else if (unitNearNumber(chunk.text, query.unitTokens)) score *= 1.1;
         }
       }

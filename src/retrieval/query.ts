@@ -262,6 +262,23 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     }
   }
 
+  // Other proper names the corpus knows (places without a marker there, people): "An Giang", "Trần Thanh Nhã".
+  const INSTITUTION = new Set(['ban', 'bo', 'uy', 'tinh', 'huyen', 'dang', 'hoi', 'so', 'phong', 'trung', 'mat', 'chi', 'van', 'thuong', 'cong', 'nghi', 'ke', 'quyet', 'chuong', 'huong', 'ket', 'bao', 'to', 'chinh', 'quoc', 'nha', 'thu', 'chu', 'pho', 'bi']);
+  const nameRuns = /\p{Ll}/u.test(normalized) ? capitalizedRuns(normalized) : [];
+  for (const run of nameRuns) {
+    const ws = run.map((w) => fold(w).replace(/['’]/g, ''));
+    for (let len = Math.min(4, ws.length); len >= 2; len--) {
+      for (let a = 0; a + len <= ws.length; a++) {
+        const phrase = ws.slice(a, a + len).join(' ');
+        if (INSTITUTION.has(ws[a]!) || !ctx.names.names.has(phrase) || entities.some((e) => e.folded.includes(phrase))) continue;
+        const at = tokens.findIndex((_, i) => ws.slice(a, a + len).every((w, k) => tokens[i + k] === w));
+        if (at < 0 || entityAt.slice(at, at + len).some((e) => e >= 0)) continue;
+        for (let k = 0; k < len; k++) entityAt[at + k] = entities.length;
+        entities.push({ text: run.slice(a, a + len).join(' '), folded: phrase, kind: 'name', known: true });
+      }
+    }
+  }
+
   // Document numbers ("381-BC/TU").
   for (const m of normalized.matchAll(DOC_NUMBER_RE)) {
     const f = fold(m[0]).replace(/\s+/g, '');
