@@ -3,7 +3,7 @@ import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
-import { asksForDuration, DATE_RE, figureMatches, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
+import { asksForDuration, DATE_RE, unitVariants, figureMatches, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
 import type { Answer, Citation } from './types.js';
@@ -59,7 +59,7 @@ export function figurePhrase(sentence: string, unitTokens: readonly string[], do
   if (docNumber) return DOC_NUMBER_RE.exec(sentence)?.[0];
   const matches = figureMatches(sentence, { keepDurations: asksForDuration(unitTokens) });
   if (!matches.length) return undefined;
-  const units = new Set(unitTokens);
+  const units = new Set(unitVariants(unitTokens).flat());
   const question = new Set(questionTokens);
   const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
   let chosen = matches[0]!;
@@ -68,8 +68,10 @@ export function figurePhrase(sentence: string, unitTokens: readonly string[], do
     const after = foldedWords(sentence.slice(m.index! + m[0].length)).slice(0, 6);
     const before = foldedWords(sentence.slice(0, m.index!)).slice(-8);
     let score = 0;
-    if (unitTokens[0] && after.slice(0, 3).includes(unitTokens[0])) score += 3;
-    else if (unitTokens[0] && before.slice(-6).includes(unitTokens[0])) score += 1.5;
+    const variants = unitVariants(unitTokens).filter((v) => v.length);
+    if (variants.some((v) => v.slice(0, 2).every((u, k) => after[k] === u))) score += 3.5;
+    else if (variants.some((v) => after.slice(0, 3).includes(v[0]!))) score += 3;
+    else if (variants.some((v) => before.slice(-6).includes(v[0]!))) score += 1.5;
     score += [...after, ...before].filter((w) => question.has(w)).length * 0.25;
     if (score > bestScore) {
       bestScore = score;
@@ -85,6 +87,8 @@ export function figurePhrase(sentence: string, unitTokens: readonly string[], do
     // Run through the unit words; a comma ends the run unless a unit word follows it ("xã, phường, thị trấn").
     const isUnit = (i: number) => Boolean(spans[i] && fold(spans[i]!.word).match(/[a-z]+/g)?.some((w) => units.has(w)));
     for (let i = 1; i < spans.length && i <= 10; i++) {
+      // Another figure starts another quantity ("698 tổ chức cơ sở đảng với 1.908 tổ chức đảng").
+      if (/^\d/.test(spans[i]!.word)) break;
       if (isUnit(i)) endIdx = i;
       if (/[,;:.]$/.test(spans[i]!.word) && !isUnit(i + 1)) break;
     }
@@ -177,6 +181,7 @@ export function scoreSentences(
       const numbers = sentenceFigures(text, { keepDurations: asksForDuration(query.unitTokens) });
       let factor = 1;
       if (query.intent === 'when') factor *= DATE_RE.test(text) ? 1.5 : 0.6;
+      if (query.intent === 'why' && /\b(nguyen nhan|do|vi|boi|nen|dan den|la do)\b/.test(sentence.folded)) factor *= 1.2;
       else if (query.wantsFigure && query.intent !== 'docnumber') {
         factor *= numbers.length ? 1.25 : 0.55;
         if (numbers.length && query.unitTokens.length) {
@@ -209,9 +214,9 @@ export function scoreSentences(
  */
 /** "tổng số đảng viên … lên 26.773": a sentence that states the total of the unit asked about. */
 function statesTotal(text: string, unitTokens: readonly string[]): boolean {
-  const unit = unitTokens.slice(0, 2).join(' ');
-  if (!unit) return false;
-  return new RegExp(`\\btong so (cac )?${unit}\\b`).test(fold(text)) && sentenceFigures(text).length > 0;
+  if (!unitTokens.length || !sentenceFigures(text).length) return false;
+  const f = fold(text);
+  return unitVariants(unitTokens).some((v) => new RegExp(`\\btong so (cac )?${v.slice(0, 2).join(' ')}\\b`).test(f));
 }
 
 function walkFocusedSection(
@@ -226,14 +231,33 @@ function walkFocusedSection(
   const label = hit.chunk.metadata.sectionPath.join(' › ');
   const doc = snapshot.documentById.get(hit.chunk.metadata.documentId);
   const sectionChunks = (doc?.chunks ?? []).filter((c) => c.metadata.kind === 'body' && c.metadata.sectionPath.join(' › ') === label);
+  const all = sectionChunks.flatMap((c, ci) => view(c).sentences.map((sentence, si) => ({ c, sentence, order: ci * 10_000 + si })));
+  const toEvidence = (x: (typeof all)[number]): EvidenceSentence => ({
+    chunk: x.c,
+    text: x.sentence.text,
+    start: x.sentence.start,
+    score: hit.score,
+    coverage: hit.coverage,
+    hasNumber: false,
+  });
+  // "Hạn chế của việc lấy phiếu tín nhiệm": the points of the section about the rest of the question first.
+  const entityLabels = new Set(query.entities.map((e) => e.text));
+  const others = query.groups.filter((g) => !g.focus && !entityLabels.has(g.label));
+  if (others.length) {
+    const specific = all
+      .map((x) => ({ x, cov: coverage(others, x.sentence.terms) }))
+      .filter((y) => y.cov >= 0.5)
+      .sort((a, b) => b.cov - a.cov)
+      .slice(0, 3)
+      .sort((a, b) => a.x.order - b.x.order);
+    if (specific.length) return specific.map((y) => toEvidence(y.x));
+  }
   const out: EvidenceSentence[] = [];
   let chars = 0;
-  for (const c of sectionChunks) {
-    for (const sentence of view(c).sentences) {
-      if (out.length >= 4 || chars > 900) return out;
-      out.push({ chunk: c, text: sentence.text, start: sentence.start, score: hit.score, coverage: hit.coverage, hasNumber: false });
-      chars += sentence.text.length;
-    }
+  for (const x of all) {
+    if (out.length >= 4 || chars > 900) break;
+    out.push(toEvidence(x));
+    chars += x.sentence.text.length;
   }
   return out.length ? out : undefined;
 }

@@ -20,6 +20,10 @@ export function builtinCommands(): CommandDefinition[] {
           { kind: 'heading', text: services.t(lang, 'helpHeading') },
           { kind: 'paragraph', text: services.t(lang, 'helpIntro') },
           { kind: 'paragraph', text: services.describeCommands(lang, isAdmin).join('\n') },
+          ...services.helpSections(lang).flatMap((section): ReplyBlock[] => [
+            { kind: 'heading', text: section.heading },
+            { kind: 'paragraph', text: section.lines.join('\n') },
+          ]),
         ];
         return [{ language: lang, blocks, citations: [], buttons: [] }];
       },

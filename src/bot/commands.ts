@@ -3,6 +3,7 @@ import type { CallbackEvent, HandleHooks, IncomingMessage, Reply } from './types
 import type { MessageKey, TemplateVars } from './messages.js';
 import type { IngestReport, KnowledgeBase } from './knowledge.js';
 import type { ChatStateStore } from './state.js';
+import type { HelpSection } from './extension.js';
 
 /** What a command handler may use; the core passes itself through this narrow view. */
 export interface CommandServices {
@@ -15,6 +16,8 @@ export interface CommandServices {
   answerQuestion(msg: IncomingMessage, question: string, hooks: HandleHooks): Promise<Reply[]>;
   /** The command list as shown by /help, filtered for the caller. */
   describeCommands(lang: Language, includeAdmin: boolean): string[];
+  /** Extra /help sections from extensions (the trainer's commands with an example each). */
+  helpSections(lang: Language): HelpSection[];
   /** The full passage behind citation N of the chat's latest cited answer (/trichdan N). */
   citeLatest(chatId: string, lang: Language, args: string, replyToMessageId?: string): Reply;
   /** Ingest summary line shared by /reload and uploads. */

@@ -5,7 +5,8 @@ import { CommandRegistry, type CommandContext, type CommandMenuEntry, type Comma
 import { loadMessages, type MessageKey, type Messages, type TemplateVars } from './messages.js';
 import { RateLimiter } from './rateLimiter.js';
 import { ChatStateStore } from './state.js';
-import type { CallbackEvent, ChannelName, HandleHooks, IncomingMessage, Reply, ReplyBlock } from './types.js';
+import type { CallbackEvent, ChannelName, HandleHooks, IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from './types.js';
+import type { ChatExtension } from './extension.js';
 import { builtinCommands } from './builtinCommands.js';
 
 export interface AccessPolicy {
@@ -29,8 +30,14 @@ export interface ConversationCoreOptions {
   logger?: Logger;
   messages?: Messages;
   now?: () => number;
-  /** Extra commands (e.g. quiz); registered after the built-ins. */
+  /** Extra commands; registered after the built-ins. */
   registry?: CommandRegistry;
+  /**
+   * A feature such as the trainer: its commands are registered after `registry`, its wording
+   * wraps `messages`, it sees plain messages first (after access control) and gets native poll
+   * answers; its state is flushed with the core's.
+   */
+  extension?: ChatExtension;
 }
 
 export const ACCEPTED_UPLOAD_EXTENSIONS = ['.docx', '.pdf', '.txt', '.md'] as const;
@@ -73,8 +80,10 @@ function paragraphs(text: string): string[] {
  */
 export class ConversationCore {
   readonly commands: CommandRegistry;
+  /** The wording, the extension's included: channels render citations headings etc. with it. */
+  readonly messages: Messages;
   private readonly knowledge: KnowledgeBase;
-  private readonly messages: Messages;
+  private readonly extension: ChatExtension | undefined;
   private readonly access: AccessPolicy;
   private readonly limiter: RateLimiter;
   private readonly maxQuestionChars: number;
@@ -92,7 +101,9 @@ export class ConversationCore {
     readonly state: ChatStateStore,
   ) {
     this.knowledge = options.knowledge;
-    this.messages = options.messages ?? loadMessages();
+    this.extension = options.extension;
+    const baseMessages = options.messages ?? loadMessages();
+    this.messages = this.extension ? this.extension.messages(baseMessages) : baseMessages;
     this.access = options.access ?? EVERYONE;
     this.now = options.now ?? Date.now;
     this.limiter = new RateLimiter(options.rateLimitPerMinute ?? 10, this.now);
@@ -103,6 +114,11 @@ export class ConversationCore {
     for (const def of builtinCommands()) this.commands.register(def);
     for (const def of options.registry?.all() ?? []) this.commands.register(def);
     for (const handler of options.registry?.allCallbacks() ?? []) this.commands.registerCallback(handler);
+    if (this.extension) {
+      const extra = this.extension.registry();
+      for (const def of extra.all()) this.commands.register(def);
+      for (const handler of extra.allCallbacks()) this.commands.registerCallback(handler);
+    }
     this.services = {
       knowledge: this.knowledge,
       state: this.state,
@@ -110,6 +126,7 @@ export class ConversationCore {
       notice: (lang, text, replyTo) => this.notice(lang, text, replyTo),
       answerQuestion: (msg, question, hooks) => this.answerQuestion(msg, question, hooks),
       describeCommands: (lang, includeAdmin) => this.describeCommands(lang, includeAdmin),
+      helpSections: (lang) => (this.extension ? [this.extension.helpSection(lang)] : []),
       formatIngestSummary: (lang, report) => this.formatIngestSummary(lang, report),
       citeLatest: (chatId, lang, args, replyTo) => this.citeLatest(chatId, lang, args, replyTo),
     };
@@ -151,8 +168,10 @@ export class ConversationCore {
       const text = msg.text?.trim() ?? '';
       const command = msg.kind === 'text' ? parseCommand(text) : undefined;
       const known = command ? this.commands.find(command.name) : undefined;
-      // Privacy mode still delivers commands in groups; a command is explicit enough to count.
-      if (msg.chatType === 'group' && !msg.addressedToBot && !known) return [];
+      const unaddressed = msg.chatType === 'group' && !msg.addressedToBot;
+      // Privacy mode still delivers commands in groups; a command is explicit enough to count, and
+      // so is a bare answer ("2") to the chat's open quiz question.
+      if (unaddressed && !known && !(!command && this.extension?.isAnswerCandidate(msg))) return [];
 
       const gate = this.gate(msg.chatId, msg.userId, chatLang, msg.messageId);
       if (gate) return gate;
@@ -162,6 +181,13 @@ export class ConversationCore {
       if (msg.kind === 'text' && !text) return [this.notice(chatLang, this.t(chatLang, 'askUsage'), msg.messageId)];
       if (msg.kind !== 'text') {
         return [this.notice(chatLang, this.t(chatLang, 'unsupportedKind'), msg.messageId)];
+      }
+      // After the gate: users outside the allow-lists never reach (or score in) the extension.
+      if (!command && this.extension) {
+        const intercepted = await this.extension.interceptMessage(msg);
+        if (intercepted) return intercepted;
+        // Let through as an answer candidate but no longer one (the question just closed).
+        if (unaddressed) return [];
       }
       if (command) {
         if (!known) {
@@ -184,6 +210,45 @@ export class ConversationCore {
       this.logger?.error({ err, channel: msg.channel, chatId: msg.chatId }, 'message handling failed');
       return [this.notice(chatLang, this.t(chatLang, 'internalError'), msg.messageId)];
     }
+  }
+
+  /**
+   * A native quiz poll answer (Telegram poll_answer). Scored only when the voter may use the bot
+   * in the poll's chat; nothing is sent back (the platform shows right/wrong itself).
+   */
+  async handlePollAnswer(ev: PollAnswerEvent & { channel: ChannelName }): Promise<void> {
+    const ext = this.extension;
+    if (!ext) return;
+    try {
+      const chatKey = ext.pollChatKey(ev.pollId);
+      if (chatKey === undefined) {
+        this.logger?.debug({ pollId: ev.pollId }, 'answer to an unknown poll ignored');
+        return;
+      }
+      if (!isAccessAllowed(this.access, chatKey, ev.userId)) {
+        this.logger?.info({ chatId: chatKey, userId: ev.userId }, 'poll answer from a user outside the allow-lists ignored');
+        return;
+      }
+      const { channel: _channel, ...event } = ev;
+      await ext.handlePollAnswer(event);
+    } catch (err) {
+      this.logger?.error({ err, channel: ev.channel, pollId: ev.pollId }, 'poll answer handling failed');
+    }
+  }
+
+  /** The chat a native poll belongs to, so channels can order its answers with the chat's messages. */
+  pollChatKey(pollId: string): string | undefined {
+    return this.extension?.pollChatKey(pollId);
+  }
+
+  /** Records which platform poll carries a reply's quiz question (`reply.quizPoll.questionId`). */
+  async bindPoll(chatKey: string, questionId: string, pollId: string): Promise<void> {
+    await this.extension?.bindPoll(chatKey, questionId, pollId);
+  }
+
+  /** Whether an unaddressed group message is still for the bot (a quiz answer); channels that filter early ask this. */
+  isAnswerCandidate(msg: IncomingMessage): boolean {
+    return msg.kind === 'text' && !parseCommand(msg.text ?? '') && this.extension?.isAnswerCandidate(msg) === true;
   }
 
   async handleCallback(ev: CallbackEvent): Promise<Reply[]> {
@@ -229,7 +294,7 @@ export class ConversationCore {
   }
 
   async flush(): Promise<void> {
-    await this.state.flush();
+    await Promise.all([this.state.flush(), this.extension?.flush()]);
   }
 
   private gate(chatId: string, userId: string, lang: Language, replyTo: string | undefined): Reply[] | undefined {

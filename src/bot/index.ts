@@ -21,6 +21,8 @@ export type {
   IncomingDocument,
   IncomingMessage,
   MessageKind,
+  PollAnswerEvent,
+  QuizPoll,
   Reply,
   ReplyBlock,
   ReplyButton,
@@ -43,6 +45,7 @@ export {
   type CommandMenuEntry,
   type CommandServices,
 } from './commands.js';
+export type { ChatExtension, HelpSection, MessageInterceptor } from './extension.js';
 export { loadMessages, createMessages, fillTemplate, MESSAGE_KEYS, type MessageKey, type Messages } from './messages.js';
 export { ChatStateStore, HISTORY_TURNS, type ChatState } from './state.js';
 export { JsonStateWriter, writeJsonAtomic, readJsonFile } from './jsonFile.js';

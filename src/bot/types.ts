@@ -84,6 +84,34 @@ export interface Reply {
   buttons: ReplyButton[];
   /** The message this reply answers; channels quote it where the platform allows (groups). */
   replyToMessageId?: string;
+  /**
+   * A quiz question that a platform with native quizzes (Telegram) sends as a poll instead of
+   * the blocks. Channels without polls ignore it: the blocks hold the numbered options.
+   */
+  quizPoll?: QuizPoll;
+}
+
+/** What a native quiz poll needs (Telegram `sendPoll` with type "quiz"). */
+export interface QuizPoll {
+  type: 'quiz';
+  /** The extension's question id: reported back with the platform's poll id (`bindPoll`). */
+  questionId: string;
+  question: string;
+  options: string[];
+  correctOptionId: number;
+  /** Shown by the platform after answering; holds the citation (document and section). */
+  explanation: string;
+  /** Poll answers (and so scores) only reach the bot from non-anonymous polls. */
+  isAnonymous: false;
+}
+
+/** An answer to a native quiz poll (Telegram poll_answer), reduced to what scoring needs. */
+export interface PollAnswerEvent {
+  pollId: string;
+  userId: string;
+  userName?: string;
+  /** 0-based option ids; empty when a vote is retracted. */
+  optionIds: readonly number[];
 }
 
 /** Side channels the core uses while it works, so platforms can show "typing…". */

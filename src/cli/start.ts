@@ -1,11 +1,16 @@
 import 'dotenv/config';
-import { ConfigError, loadConfig } from '../config.js';
+import { join } from 'node:path';
+import type { ReportAssistant } from '../answer/assistant.js';
+import type { ChannelName } from '../bot/types.js';
+import { ConfigError, loadConfig, type AppConfig } from '../config.js';
 import { createLogger, registerSecret } from '../logger.js';
 import { startConsole } from '../channels/console/index.js';
 import { startTelegram } from '../channels/telegram/index.js';
 import { startZalo } from '../channels/zalo/index.js';
 import { parseArgs } from './args.js';
 import { openAssistant } from './common.js';
+import { TrainerExtension } from '../trainer/extension.js';
+import type { Logger } from '../logger.js';
 
 /**
  * `npm start`: every configured channel on one assistant. With no bot token, a console chat;
@@ -17,6 +22,18 @@ const NO_CHANNEL = `Trợ lý Báo cáo: chưa cấu hình kênh chat nào.
   - hoặc hỏi trực tiếp: npm run ask -- "câu hỏi".
 No chat channel configured: set TELEGRAM_BOT_TOKEN and/or ZALO_BOT_TOKEN (see README), or run "npm start" in a terminal for the console chat.
 `;
+
+/**
+ * The trainer (quizzes, scores, summaries, comparisons) for one channel: read from the live index
+ * on every command (so /reload is picked up), scoreboard in STATE_DIR/<channel>-quiz.json.
+ */
+function trainerFor(channel: ChannelName, assistant: ReportAssistant, config: AppConfig, logger?: Logger): Promise<TrainerExtension> {
+  return TrainerExtension.create({
+    snapshot: () => assistant.index,
+    stateFile: join(config.STATE_DIR, `${channel}-quiz.json`),
+    onError: (err) => logger?.error({ err, channel }, 'could not persist the quiz scoreboard'),
+  });
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -33,19 +50,22 @@ async function main(): Promise<void> {
       return;
     }
     const assistant = await openAssistant(args, config);
-    await startConsole({ knowledge: assistant, stateDir: config.STATE_DIR });
+    const extension = await trainerFor('console', assistant, config, logger);
+    await startConsole({ knowledge: assistant, stateDir: config.STATE_DIR, extension });
     return;
   }
 
   const assistant = await openAssistant(args, config);
   const handles: { name: string; stop(): Promise<void> }[] = [];
   if (config.TELEGRAM_BOT_TOKEN) {
-    const telegram = await startTelegram({ config, knowledge: assistant, logger, tuning: { handleSignals: false } });
+    const extension = await trainerFor('telegram', assistant, config, logger);
+    const telegram = await startTelegram({ config, knowledge: assistant, logger, tuning: { handleSignals: false }, extension });
     handles.push({ name: 'telegram', stop: () => telegram.stop() });
     logger.info({ bot: telegram.botUsername, mode: telegram.mode }, 'telegram started');
   }
   if (config.ZALO_BOT_TOKEN) {
-    const zalo = await startZalo({ config, knowledge: assistant, logger });
+    const extension = await trainerFor('zalo', assistant, config, logger);
+    const zalo = await startZalo({ config, knowledge: assistant, logger, extension });
     handles.push({ name: 'zalo', stop: () => zalo.stop() });
     logger.info({ mode: zalo.mode }, 'zalo started');
   }

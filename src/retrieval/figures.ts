@@ -1,4 +1,5 @@
 import { fold } from '../ingest/normalize.js';
+import { lexicon } from './lexicon.js';
 
 /**
  * Figures in report prose. Numbers that are years, dates or parts of document codes
@@ -20,6 +21,8 @@ export function figureMatches(text: string, options: { keepDurations?: boolean }
     if (YEARISH.test(n)) return false;
     if (/^\s*[-/]\s*[\p{Lu}Đ]/u.test(after) || /^[-/]\d/.test(after) || /\d[-/]$/.test(before) || /[\p{Lu}][-/]$/u.test(before)) return false;
     if (!options.keepDurations && TIME_UNIT.test(text.slice(at + m[0].length, at + m[0].length + 12))) return false;
+    // Ordinals and labels ("lần thứ 6", "Biểu số 5", "khóa 13") count nothing.
+    if (/(thứ|số|khóa|khoá|Biểu|Phụ lục|Điều|Khoản|Chương|Mục)\s*$/iu.test(text.slice(Math.max(0, at - 10), at))) return false;
     return true;
   });
 }
@@ -36,12 +39,31 @@ export function asksForDuration(unitTokens: readonly string[]): boolean {
 /** Dates as reports write them: "ngày 06-5-2009", "27/02/2019", "tháng 12-2017", "quý I-2018", "năm 2020". */
 export const DATE_RE = /(?:ngày\s+)?\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|(?:tháng|quý)\s+[\dIV]{1,4}[-/]\d{4}|năm\s+(?:19|20)\d{2}/iu;
 
+/** The unit as asked and in its other spelling: "TCCSĐ" ↔ "tổ chức cơ sở đảng". */
+export function unitVariants(unitTokens: readonly string[]): string[][] {
+  const out: string[][] = [[...unitTokens]];
+  for (const a of lexicon().abbreviations) {
+    if (unitTokens[0] === a.folded) for (const e of a.expansions) out.push(e);
+    for (const e of a.expansions) if (e.length > 1 && e.every((t, k) => unitTokens[k] === t)) out.push([a.folded]);
+  }
+  return out;
+}
+
 /**
  * How directly a figure carries the question's unit: 2 when its words follow the number
  * ("698 tổ chức cơ sở đảng"), 1 when only the first unit word does ("119/156 xã, phường"), 0 otherwise.
  */
 export function unitAfterNumber(text: string, unitTokens: readonly string[]): 0 | 1 | 2 {
-  const unit = unitTokens.slice(0, 2);
+  let best: 0 | 1 | 2 = 0;
+  for (const v of unitVariants(unitTokens)) {
+    const r = unitAfterNumberOne(text, v, unitTokens);
+    if (r > best) best = r;
+  }
+  return best;
+}
+
+function unitAfterNumberOne(text: string, unitVariant: readonly string[], unitTokens: readonly string[]): 0 | 1 | 2 {
+  const unit = unitVariant.slice(0, 2);
   if (!unit.length) return 0;
   let best: 0 | 1 | 2 = 0;
   for (const m of figureMatches(text, { keepDurations: asksForDuration(unitTokens) })) {
@@ -61,6 +83,10 @@ export function unitAfterNumber(text: string, unitTokens: readonly string[]): 0 
  * together, so "Đảng" alone near a number does not count as "đảng viên".
  */
 export function unitNearNumber(text: string, unitTokens: readonly string[]): boolean {
+  return unitVariants(unitTokens).some((v) => unitNearNumberOne(text, v));
+}
+
+function unitNearNumberOne(text: string, unitTokens: readonly string[]): boolean {
   const unit = unitTokens.slice(0, 2);
   if (!unit.length) return false;
   const words: { w: string; at: number }[] = [];

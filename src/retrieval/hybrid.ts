@@ -60,8 +60,9 @@ export function coverage(groups: readonly ConceptGroup[], terms: ReadonlySet<str
 }
 
 /** Does the passage contain one of the question's phrases (a bigram or a multi-word alternative)? */
-export function hasPhraseEvidence(groups: readonly ConceptGroup[], terms: ReadonlySet<string>): boolean {
-  return groups.some((g) => g.alternatives.some((alt) => alt.some((t) => t.includes('_')) && alt.every((t) => terms.has(t))));
+export function hasPhraseEvidence(groups: readonly ConceptGroup[], terms: ReadonlySet<string>, entityLabels: ReadonlySet<string> = new Set()): boolean {
+  // A place name alone is not evidence: "Đức Thọ có bao nhiêu dân?" must match something about "dân".
+  return groups.some((g) => !entityLabels.has(g.label) && g.alternatives.some((alt) => alt.some((t) => t.includes('_')) && alt.every((t) => terms.has(t))));
 }
 
 /** What reranking and answer selection need of a passage, computed once and cached. */
@@ -173,6 +174,7 @@ export class HybridRetriever {
     }
 
     const maxFused = Math.max(...fused.values(), 1e-9);
+    const entityLabels = new Set(query.entities.map((e) => e.text));
     const scored: RetrievedChunk[] = [];
     for (const [id, f] of fused) {
       const chunk = snapshot.chunkById.get(id);
@@ -180,7 +182,10 @@ export class HybridRetriever {
       const view = this.view(chunk);
       const local = view.terms;
       const cov = coverage(query.groups, local, this.documentTerms(chunk.metadata.documentId));
-      const phraseEvidence = hasPhraseEvidence(query.groups, local);
+      const phraseEvidence =
+        hasPhraseEvidence(query.groups, local, entityLabels) ||
+        // "An Giang có bao nhiêu xã?": one-word units are evidence when a figure carries them.
+        (query.wantsFigure && query.unitTokens.length > 0 && unitAfterNumber(chunk.text, query.unitTokens) > 0);
       let entityMatch = 1;
       if (query.entities.length) {
         const docFolded = this.documentFolded(chunk.metadata.documentId);
@@ -200,7 +205,7 @@ export class HybridRetriever {
       if (query.intent === 'docnumber' && /\d+-[A-ZĐ]+\/[A-ZĐ]+/u.test(chunk.text)) score *= 1.2;
       if (query.intent === 'when') score *= DATE_RE.test(chunk.text) ? 1.15 : 0.85;
       const focus = focusInHeading(query.groups, chunk);
-      if (focus === 'leaf') score *= 1.3;
+      if (focus === 'leaf') score *= 1.45;
       else if (focus === 'ancestor') score *= 1.15;
       scored.push({ chunk, score, coverage: cov, phraseEvidence, entityMatch, fused: f / maxFused });
     }

@@ -310,6 +310,18 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     if (language === 'en' && ctx.termStats.documentFrequency(ws.slice(0, 2).join(BIGRAM_JOINER)) > 0) continue;
     unknownEntities.push({ text: run.slice(run.length - ws.length).join(' '), folded: ws.join(' '), kind: 'place', known: false });
   }
+  if (language === 'en') {
+    // "Hanoi", "Vientiane": a capitalised word inside an English sentence that the reports never use.
+    const words = normalized.match(/[\p{L}'’]+/gu) ?? [];
+    words.forEach((w, i) => {
+      const f = fold(w).replace(/['’]s$/, '').replace(/['’]/g, '');
+      if (i === 0 || !/^\p{Lu}/u.test(w) || /^\p{Lu}+$/u.test(w) || lx.stopwordsEn.has(f) || glossaryWords.has(f)) return;
+      const inRun = (k: number) => k >= 0 && k < words.length && /^\p{Lu}/u.test(words[k]!);
+      if (inRun(i - 1) || inRun(i + 1)) return;
+      if (ctx.termStats.documentFrequency(f) === 0 && !unknownEntities.some((u) => u.folded === f))
+        unknownEntities.push({ text: w, folded: f, kind: 'place', known: false });
+    });
+  }
   if (!/\p{Lu}/u.test(normalized)) {
     // All lower-case: a marker followed by two words that never occur together in the corpus.
     for (let i = 0; i < tokens.length; i++) {
@@ -372,6 +384,13 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   const contentTokens: string[] = [];
   if (translation) {
     for (const g of translation.groups) groups.push({ label: g.label, alternatives: g.alternatives.map(withBigrams), weight: 0 });
+    // English words outside the glossary (and not names, numbers or function words) are concepts
+    // the reports cannot be matched on: "GDP growth of An Giang" must not pass on "An Giang" alone.
+    const nameWords = new Set(entities.flatMap((e) => e.folded.split(' ')));
+    for (const w of new Set(translation.leftover)) {
+      if (lx.stopwordsEn.has(w) || nameWords.has(w) || /^\d/.test(w) || w.length < 3) continue;
+      groups.push({ label: w, alternatives: [[`en:${w}`]], weight: 0 });
+    }
   } else {
     tokens.forEach((t, i) => {
       if (mask[i] || covered[i]) return;
@@ -391,6 +410,11 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   for (const g of groups) {
     const key = JSON.stringify(g.alternatives);
     if (uniqueGroups.has(key)) continue;
+    if (g.alternatives[0]![0]!.startsWith('en:')) {
+      g.weight = 0.5 * maxIdf;
+      uniqueGroups.set(key, g);
+      continue;
+    }
     const idfs = g.alternatives.map((alt) => Math.max(...alt.map((t) => ctx.termStats.idf(t))));
     g.weight = Math.min(Math.max(...idfs), maxIdf) * (g.alternatives.length === 1 && g.alternatives[0]!.length === 1 && g.alternatives[0]![0]!.includes(BIGRAM_JOINER) ? 0.8 : 1);
     uniqueGroups.set(key, g);
@@ -403,6 +427,7 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   for (const g of uniqueGroups.values()) {
     for (const alt of g.alternatives)
       for (const t of alt) {
+        if (t.startsWith('en:')) continue;
         searchTerms.add(t);
         termBoost.set(t, Math.max(termBoost.get(t) ?? 0, t.includes(BIGRAM_JOINER) ? 1.6 : 1));
       }
@@ -486,6 +511,8 @@ function markFocus(
   }
   if (start < 0 || start >= tokens.length) return;
   for (let k = start; k < tokens.length && focusTerms.length < 4 && isContent(k); k++) focusTerms.push(tokens[k]!);
+  // One syllable ("chủ" of "chủ doanh nghiệp") is too vague to steer towards a section.
+  if (focusTerms.length < 2) return;
   const span = new Set([...focusTerms, ...withBigrams(focusTerms).filter((t) => t.includes(BIGRAM_JOINER))]);
   for (const g of groups) {
     if (g.alternatives.length === 1 && g.alternatives[0]!.every((t) => span.has(t))) {

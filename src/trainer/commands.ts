@@ -1,6 +1,6 @@
 import type { Language } from '../answer/types.js';
 import { CommandRegistry, type CommandContext, type CommandDefinition } from '../bot/commands.js';
-import type { IncomingMessage, Reply, ReplyBlock } from '../bot/types.js';
+import type { IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from '../bot/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import { compareSides } from './compare.js';
 import { tt } from './messages.js';
@@ -33,14 +33,8 @@ export interface TrainerOptions {
   onError?: (err: unknown) => void;
 }
 
-/** A Telegram poll_answer update, reduced to what scoring needs. */
-export interface PollAnswerEvent {
-  pollId: string;
-  userId: string;
-  userName?: string;
-  /** 0-based option ids; empty when a vote is retracted. */
-  optionIds: readonly number[];
-}
+/** A Telegram poll_answer update, reduced to what scoring needs (the type lives in the core). */
+export type { PollAnswerEvent };
 
 const NUMBER_ANSWER = /^\s*(\d{1,2})\s*[.)]?\s*$/;
 
@@ -111,6 +105,11 @@ export class Trainer {
   /** Telegram reports the poll it sent for a question (reply.quizPoll.questionId → message.poll.id). */
   bindPoll(chatKey: string, questionId: string, pollId: string): Promise<void> {
     return this.rounds.bindPoll(chatKey, questionId, pollId);
+  }
+
+  /** The chat a poll was sent to (after bindPoll), or undefined for polls we do not know. */
+  pollChatKey(pollId: string): string | undefined {
+    return this.rounds.pollChatKey(pollId);
   }
 
   flush(): Promise<void> {

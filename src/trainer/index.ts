@@ -25,4 +25,5 @@ export {
   type TrainerReply,
 } from './render.js';
 export { Trainer, type TrainerOptions, type PollAnswerEvent } from './commands.js';
+export { TrainerExtension } from './extension.js';
 export { tt, trainerTables, withTrainerMessages } from './messages.js';

@@ -1,5 +1,5 @@
 import type { Language } from '../answer/types.js';
-import type { Reply, ReplyBlock, ReplyCitation } from '../bot/types.js';
+import type { QuizPoll, Reply, ReplyBlock, ReplyCitation } from '../bot/types.js';
 import { tt } from './messages.js';
 import type { EndedRound, ScoreEntry } from './rounds.js';
 import { sectionRef } from './summary.js';
@@ -16,19 +16,8 @@ export const POLL_LIMITS = { question: 300, option: 100, minOptions: 2, maxOptio
 export const MESSAGE_BUDGET = 3_900;
 export const MAX_MESSAGES = 3;
 
-/** What Telegram needs for `sendPoll` with type "quiz". */
-export interface QuizPoll {
-  type: 'quiz';
-  /** Our question id: report it back with `Trainer.bindPoll(chatKey, questionId, poll.id)`. */
-  questionId: string;
-  question: string;
-  options: string[];
-  correctOptionId: number;
-  /** Shown by Telegram after answering; holds the citation (document and section). */
-  explanation: string;
-  /** Poll answers (and so scores) only reach the bot from non-anonymous polls. */
-  isAnonymous: false;
-}
+/** What Telegram needs for `sendPoll` with type "quiz" (the type lives with Reply in the core). */
+export type { QuizPoll };
 
 /**
  * A Reply that may carry a quiz poll. Channels without polls ignore `quizPoll` and render the

@@ -192,6 +192,11 @@ export class Rounds {
     await this.save();
   }
 
+  /** The chat a bound poll belongs to (so a poll answer can be checked against that chat's access). */
+  pollChatKey(pollId: string): string | undefined {
+    return this.polls.get(pollId)?.chatKey;
+  }
+
   /**
    * A Telegram poll_answer: poll id, the voter and the chosen option ids (0-based). A quiz poll
    * stays answerable after later questions are sent, so any question of the round counts.

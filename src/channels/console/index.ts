@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { ConversationCore } from '../../bot/core.js';
+import type { ChatExtension } from '../../bot/extension.js';
 import type { KnowledgeBase } from '../../bot/knowledge.js';
 import { loadMessages, type Messages } from '../../bot/messages.js';
 import type { IncomingMessage, Reply } from '../../bot/types.js';
@@ -11,6 +12,11 @@ export interface StartConsoleOptions {
   output?: Writable;
   /** Keep per-chat state (history, last citations) across runs; memory only when omitted. */
   stateDir?: string;
+  /**
+   * The trainer (/kiemtra with numbered options answered by typing the number, /diem, /ketthuc,
+   * /tomtat, /sosanh); its state is flushed on exit.
+   */
+  extension?: ChatExtension;
 }
 
 const EXIT_COMMANDS = new Set(['/thoat', '/quit', '/exit']);
@@ -26,7 +32,9 @@ export function renderPlain(reply: Reply, messages: Messages): string {
   if (reply.citations.length > 0) {
     const lines = reply.citations.map((c) => (c.section ? `[${c.n}] ${c.title} — ${c.section}` : `[${c.n}] ${c.title}`));
     parts.push([messages.t(reply.language, 'citationsHeading'), ...lines].join('\n'));
-    parts.push(messages.t(reply.language, 'consoleCiteHint'));
+    // /trichdan N opens the sources of the latest answer, which are the ones offered as buttons;
+    // quiz reveals and comparisons list their sources in full without buttons.
+    if (reply.buttons.length > 0) parts.push(messages.t(reply.language, 'consoleCiteHint'));
   }
   return parts.join('\n\n');
 }
@@ -39,15 +47,16 @@ export function renderPlain(reply: Reply, messages: Messages): string {
 export async function startConsole(opts: StartConsoleOptions): Promise<void> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
-  const messages = loadMessages();
   const core = await ConversationCore.create({
     knowledge: opts.knowledge,
     channel: 'console',
     stateDir: opts.stateDir,
     access: { allowedChats: [], allowedUsers: [], admins: [CONSOLE_ID] },
     rateLimitPerMinute: 0,
-    messages,
+    messages: loadMessages(),
+    extension: opts.extension,
   });
+  const messages = core.messages;
   const terminal = (output as Writable & { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({ input, output, terminal, historySize: 200, prompt: '> ' });
   const write = (text: string) => output.write(`${text}\n`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KnowledgeBase } from '../../bot/knowledge.js';
 import type { CommandRegistry } from '../../bot/commands.js';
+import type { ChatExtension } from '../../bot/extension.js';
 import { ConversationCore } from '../../bot/core.js';
 import { loadMessages } from '../../bot/messages.js';
 import type { AppConfig } from '../../config.js';
@@ -44,8 +45,13 @@ export interface StartTelegramOptions {
   logger: Logger;
   /** Test and deployment knobs; production uses the defaults. */
   tuning?: Partial<TelegramTuning>;
-  /** Extra commands (quiz…) registered on the core. */
+  /** Extra commands registered on the core. */
   registry?: CommandRegistry;
+  /**
+   * The trainer (quizzes as native quiz polls, scores, summaries, comparisons), created for this
+   * channel with its own state file; flushed on stop().
+   */
+  extension?: ChatExtension;
 }
 
 export interface TelegramHandle {
@@ -85,7 +91,6 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     admins: config.TELEGRAM_ADMIN_USERS,
   };
   const maxDownloadBytes = Math.min(config.MAX_UPLOAD_BYTES, TELEGRAM_DOWNLOAD_LIMIT_BYTES);
-  const messages = loadMessages();
   const core = await ConversationCore.create({
     knowledge,
     channel: 'telegram',
@@ -95,9 +100,11 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     maxQuestionChars: config.MAX_QUESTION_CHARS,
     maxUploadBytes: maxDownloadBytes,
     logger,
-    messages,
+    messages: loadMessages(),
     registry: opts.registry,
+    extension: opts.extension,
   });
+  const messages = core.messages;
   if (core.isOpenToEveryone) {
     logger.warn('TELEGRAM_ALLOWED_CHATS and TELEGRAM_ALLOWED_USERS are empty: anyone who finds the bot can use it');
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { BotApiClient } from './client.js';
 import { BotApiError, describeError } from './errors.js';
+import type { QuizPoll } from '../../bot/types.js';
 import type { OutgoingMessage } from './format.js';
 import type { TelegramOutbound } from './processor.js';
 import type { SendScheduler } from './sendScheduler.js';
@@ -38,6 +39,25 @@ export class BotApiOutbound implements TelegramOutbound {
       }
       throw err;
     }
+  }
+
+  async sendPoll(chatId: number, isGroup: boolean, poll: QuizPoll, replyToMessageId?: number): Promise<{ pollId: string }> {
+    await this.scheduler.acquire(String(chatId), isGroup);
+    const sent = await this.client.call('sendPoll', {
+      chat_id: chatId,
+      question: poll.question,
+      options: poll.options,
+      type: poll.type,
+      correct_option_id: poll.correctOptionId,
+      explanation: poll.explanation,
+      is_anonymous: poll.isAnonymous,
+      ...(replyToMessageId !== undefined
+        ? { reply_parameters: { message_id: replyToMessageId, allow_sending_without_reply: true } }
+        : {}),
+    });
+    const pollId = 'poll' in sent && sent.poll ? sent.poll.id : undefined;
+    if (!pollId) throw new BotApiError('sendPoll', 500, 'the sent message carries no poll');
+    return { pollId };
   }
 
   async sendTyping(chatId: number): Promise<void> {

@@ -6,7 +6,8 @@ import type { UpdateJournal } from './journal.js';
 import type { UpdateProcessor } from './processor.js';
 import { sleep } from './sleep.js';
 
-export const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+/** poll_answer: answers to the native quiz polls (/kiemtra), scored by the trainer. */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'poll_answer'] as const;
 
 export interface PollerOptions {
   client: BotApiClient;

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Update } from 'telegraf/types';
 import type { ConversationCore } from '../../bot/core.js';
 import type { Messages } from '../../bot/messages.js';
-import type { Reply } from '../../bot/types.js';
+import type { QuizPoll, Reply } from '../../bot/types.js';
 import { describeError } from './errors.js';
 import { renderReply, type OutgoingMessage } from './format.js';
 import type { UpdateJournal } from './journal.js';
@@ -12,6 +12,8 @@ import { mapUpdate, updateChatKey, type BotIdentity, type FileFetcher } from './
 export interface TelegramOutbound {
   /** Waits for a rate-limit slot, retries transient failures; throws when finally refused. */
   sendMessage(chatId: number, isGroup: boolean, message: OutgoingMessage): Promise<void>;
+  /** A native quiz poll, through the same queue and retries; resolves with Telegram's poll id. */
+  sendPoll(chatId: number, isGroup: boolean, poll: QuizPoll, replyToMessageId?: number): Promise<{ pollId: string }>;
   /** Best effort; never throws. */
   sendTyping(chatId: number): Promise<void>;
   /** Best effort; never throws. */
@@ -47,7 +49,7 @@ export class UpdateProcessor {
   }
 
   enqueue(update: Update): void {
-    const key = updateChatKey(update);
+    const key = updateChatKey(update, (pollId) => this.deps.core.pollChatKey(pollId));
     // Answer button presses at once so the client's spinner stops even if the lane is busy.
     if ('callback_query' in update) void this.deps.outbound.answerCallback(update.callback_query.id);
     this.active++;
@@ -78,6 +80,10 @@ export class UpdateProcessor {
       const mapped = mapUpdate(update, bot, outbound.fetchFile);
       if (mapped.type === 'ignored') {
         log.debug({ reason: mapped.reason }, 'update ignored');
+      } else if (mapped.type === 'poll-answer') {
+        // Telegram shows right/wrong in the poll itself: the vote is only scored, nothing is sent.
+        await core.handlePollAnswer({ channel: 'telegram', ...mapped.event });
+        log.debug('poll answer handled');
       } else if (mapped.type === 'callback') {
         const replies = await core.handleCallback(mapped.event);
         await this.send(mapped.chatId, mapped.isGroup, replies, log);
@@ -112,8 +118,31 @@ export class UpdateProcessor {
     }
   }
 
+  /**
+   * Sends a quiz question as a native poll only, and tells the core which poll carries it so
+   * poll answers can be scored. False when Telegram refused the poll: the caller then sends the
+   * text version (numbered options, answer by number).
+   */
+  private async sendQuizPoll(chatId: number, isGroup: boolean, reply: Reply, poll: QuizPoll, log: Logger): Promise<boolean> {
+    const replyTo = reply.replyToMessageId !== undefined ? Number(reply.replyToMessageId) : undefined;
+    let pollId: string;
+    try {
+      ({ pollId } = await this.deps.outbound.sendPoll(chatId, isGroup, poll, Number.isFinite(replyTo) ? replyTo : undefined));
+    } catch (err) {
+      log.warn({ err: describeError(err), chatId }, 'quiz poll refused, sending the question as text');
+      return false;
+    }
+    try {
+      await this.deps.core.bindPoll(String(chatId), poll.questionId, pollId);
+    } catch (err) {
+      log.error({ err: describeError(err), chatId }, 'could not record the quiz poll');
+    }
+    return true;
+  }
+
   private async send(chatId: number, isGroup: boolean, replies: Reply[], log: Logger): Promise<void> {
     for (const reply of replies) {
+      if (reply.quizPoll && (await this.sendQuizPoll(chatId, isGroup, reply, reply.quizPoll, log))) continue;
       for (const message of renderReply(reply, this.deps.messages)) {
         try {
           await this.deps.outbound.sendMessage(chatId, isGroup, message);

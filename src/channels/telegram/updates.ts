@@ -1,5 +1,5 @@
 import type { Message, MessageEntity, Update } from 'telegraf/types';
-import type { CallbackEvent, IncomingMessage, MessageKind } from '../../bot/types.js';
+import type { CallbackEvent, IncomingMessage, MessageKind, PollAnswerEvent } from '../../bot/types.js';
 
 /** Who we are, from getMe: needed to recognise mentions, replies and "/cmd@bot" in groups. */
 export interface BotIdentity {
@@ -14,16 +14,22 @@ export type MappedUpdate =
   | { type: 'message'; chatId: number; isGroup: boolean; message: IncomingMessage }
   | { type: 'callback'; chatId: number; isGroup: boolean; callbackQueryId: string; event: CallbackEvent }
   | { type: 'callback-orphan'; callbackQueryId: string }
+  | { type: 'poll-answer'; event: PollAnswerEvent }
   | { type: 'ignored'; reason: string; chatId?: number };
 
-/** Chats the processor serialises on; updates without a chat share one lane. */
-export function updateChatKey(update: Update): string {
+/**
+ * Chats the processor serialises on; updates without a chat share one lane. A poll answer has no
+ * chat: `pollChat` tells which chat the poll was sent to, so the answer is ordered with that
+ * chat's messages (a "/diem" right after a vote sees the vote).
+ */
+export function updateChatKey(update: Update, pollChat?: (pollId: string) => string | undefined): string {
   if ('message' in update) return String(update.message.chat.id);
   if ('edited_message' in update) return String(update.edited_message.chat.id);
   if ('callback_query' in update) {
     const m = update.callback_query.message;
     return m ? String(m.chat.id) : `user:${update.callback_query.from.id}`;
   }
+  if ('poll_answer' in update) return pollChat?.(update.poll_answer.poll_id) ?? `poll:${update.poll_answer.poll_id}`;
   return 'other';
 }
 
@@ -122,6 +128,15 @@ export function mapUpdate(update: Update, bot: BotIdentity, fetchFile: FileFetch
         messageId: String(m.message_id),
         data: q.data,
       },
+    };
+  }
+  if ('poll_answer' in update) {
+    const a = update.poll_answer;
+    // Votes on behalf of a chat (anonymous admins) cannot be scored for a person.
+    if (!a.user || a.user.is_bot || a.voter_chat) return { type: 'ignored', reason: 'poll answer without a user' };
+    return {
+      type: 'poll-answer',
+      event: { pollId: a.poll_id, userId: String(a.user.id), userName: a.user.first_name, optionIds: a.option_ids },
     };
   }
   if (!('message' in update)) return { type: 'ignored', reason: 'unsupported update type' };

@@ -18,6 +18,8 @@ import { parseUpdate, ZALO_EVENTS, type ZaloBotInfo, type ZaloMessage, type Zalo
 export interface CoreLike {
   handleMessage(msg: IncomingMessage, hooks?: { working?: () => void }): Promise<Reply[]>;
   t(lang: Language, key: string): string;
+  /** An unaddressed group message that is still for the bot (a bare number answering a quiz). */
+  isAnswerCandidate?(msg: IncomingMessage): boolean;
 }
 
 export interface ZaloAdapterOptions {
@@ -192,8 +194,6 @@ export class ZaloAdapter {
     // A replayed message passed this filter before the restart, possibly before getMe has told
     // us the bot's name again this time.
     const addressedToBot = addressed.addressedToBot || options.alreadyAccepted === true;
-    // Group chatter not meant for us never touches the disk or the core.
-    if (m.chat.chatType === 'GROUP' && !addressedToBot && !(kind === 'text' && text?.startsWith('/'))) return undefined;
     const msg: IncomingMessage = {
       channel: 'zalo',
       chatId: m.chat.id,
@@ -206,6 +206,10 @@ export class ZaloAdapter {
     if (m.from.displayName) msg.userName = m.from.displayName;
     // Zalo file messages carry no download we support; the core explains what it accepts.
     if (kind === 'text' && text !== undefined) msg.text = text;
+    // Group chatter not meant for us never touches the disk; a quiz answer ("2") is for us.
+    if (m.chat.chatType === 'GROUP' && !addressedToBot && !(kind === 'text' && text?.startsWith('/'))) {
+      if (!this.options.core.isAnswerCandidate?.(msg)) return undefined;
+    }
     return msg;
   }
 

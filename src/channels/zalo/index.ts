@@ -8,7 +8,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { ConversationCore, type KnowledgeBase } from '../../bot/index.js';
+import { ConversationCore, type ChatExtension, type KnowledgeBase } from '../../bot/index.js';
 import type { AppConfig } from '../../config.js';
 import { registerSecret, type Logger } from '../../logger.js';
 import { ZaloAdapter } from './adapter.js';
@@ -67,6 +67,11 @@ export interface StartZaloOptions {
   knowledge: KnowledgeBase;
   logger: Logger;
   tuning?: Partial<ZaloTuning>;
+  /**
+   * The trainer (quizzes with numbered options answered by typing the number, scores, summaries,
+   * comparisons), created for this channel with its own state file; flushed on stop().
+   */
+  extension?: ChatExtension;
 }
 
 export interface ZaloChannel {
@@ -116,6 +121,7 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
     maxQuestionChars: config.MAX_QUESTION_CHARS,
     maxUploadBytes: config.MAX_UPLOAD_BYTES,
     logger,
+    extension: opts.extension,
   });
   if (core.isOpenToEveryone) {
     logger.warn('zalo: ZALO_ALLOWED_USERS and ZALO_ALLOWED_CHATS are empty, anyone who finds the bot can use it');

@@ -19,6 +19,8 @@ export interface RecordedCall {
   at: number;
   /** Set when the call was answered with an injected fault instead of a result. */
   fault?: Fault['type'];
+  /** What a successful call returned. */
+  result?: unknown;
 }
 
 type Json = Record<string, unknown>;
@@ -37,6 +39,7 @@ export class FakeBotApi {
   private updates: Json[] = [];
   private nextUpdateId = 1000;
   private nextMessageId = 5000;
+  private nextPollId = 1;
   private readonly faults = new Map<string, Fault[]>();
   private readonly files = new Map<string, { path: string; content: Buffer }>();
   private waiters: (() => void)[] = [];
@@ -140,6 +143,18 @@ export class FakeBotApi {
     });
   }
 
+  /** A poll_answer update (a vote in a non-anonymous poll). */
+  pollAnswer(user: FakeUser, pollId: string, optionIds: number[]): number {
+    return this.pushUpdate({ poll_answer: { poll_id: pollId, user: { is_bot: false, ...user }, option_ids: optionIds } });
+  }
+
+  /** Successfully sent polls with the id Telegram gave them, in order. */
+  sentPolls(chatId?: number): { chat_id: number; pollId: string; params: Json }[] {
+    return this.callsOf('sendPoll')
+      .filter((c) => c.result !== undefined && (chatId === undefined || c.params.chat_id === chatId))
+      .map((c) => ({ chat_id: c.params.chat_id as number, pollId: (c.result as { poll: { id: string } }).poll.id, params: c.params }));
+  }
+
   callsOf(method: string, includeFaulted = false): RecordedCall[] {
     return this.calls.filter((c) => c.method === method && (includeFaulted || !c.fault));
   }
@@ -214,6 +229,7 @@ export class FakeBotApi {
     const result = await this.dispatch(method, params, req);
     if (result instanceof Error) return this.reply(res, 400, { ok: false, error_code: 400, description: result.message });
     if (res.destroyed) return;
+    call.result = result;
     this.reply(res, 200, { ok: true, result });
   }
 
@@ -234,8 +250,23 @@ export class FakeBotApi {
           text: p.text,
         };
       }
-      case 'sendPoll':
-        return { message_id: this.nextMessageId++, date: 0, chat: { id: p.chat_id, type: 'private' }, poll: { id: 'p1', question: p.question } };
+      case 'sendPoll': {
+        // The Bot API's limits for quiz polls.
+        const options = p.options as unknown[] | undefined;
+        if (typeof p.question !== 'string' || p.question.length < 1 || p.question.length > 300) return new Error('Bad Request: poll question length must be 1-300');
+        if (!Array.isArray(options) || options.length < 2 || options.length > 10) return new Error('Bad Request: poll must have 2-10 options');
+        if (options.some((o) => typeof o !== 'string' || o.length < 1 || o.length > 100)) return new Error('Bad Request: poll options length must be 1-100');
+        if (p.type === 'quiz' && (typeof p.correct_option_id !== 'number' || p.correct_option_id < 0 || p.correct_option_id >= options.length)) {
+          return new Error('Bad Request: wrong correct option ID specified');
+        }
+        if (typeof p.explanation === 'string' && p.explanation.length > 200) return new Error('Bad Request: explanation is too long');
+        return {
+          message_id: this.nextMessageId++,
+          date: 0,
+          chat: { id: p.chat_id, type: 'private' },
+          poll: { id: `poll-${this.nextPollId++}`, question: p.question, type: p.type, options: options.map((text) => ({ text, voter_count: 0 })) },
+        };
+      }
       case 'sendChatAction':
       case 'answerCallbackQuery':
       case 'setMyCommands':

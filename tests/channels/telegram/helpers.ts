@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeKnowledgeBase, type FakeKnowledgeOptions } from '../../../src/bot/index.js';
+import { FakeKnowledgeBase, type ChatExtension, type FakeKnowledgeOptions } from '../../../src/bot/index.js';
 import { configSchema, type AppConfig } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { startTelegram, type TelegramHandle, type TelegramTuning } from '../../../src/channels/telegram/index.js';
@@ -70,14 +70,28 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { env?: Record<string, string>; kb?: FakeKnowledgeOptions; tuning?: Partial<TelegramTuning>; api?: FakeBotApi; stateDir?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    kb?: FakeKnowledgeOptions;
+    tuning?: Partial<TelegramTuning>;
+    api?: FakeBotApi;
+    stateDir?: string;
+    /** The trainer, or any other extension of the core. */
+    extension?: ChatExtension;
+  } = {},
 ): Promise<Harness> {
   const api = options.api ?? (await FakeBotApi.start(TOKEN));
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'tg-')));
   const kb = new FakeKnowledgeBase(options.kb);
   const log = captureLogger();
   const config = testConfig(stateDir, api.url, options.env);
-  const bot = await startTelegram({ config, knowledge: kb, logger: log.logger, tuning: { ...FAST_TUNING, ...options.tuning } });
+  const bot = await startTelegram({
+    config,
+    knowledge: kb,
+    logger: log.logger,
+    tuning: { ...FAST_TUNING, ...options.tuning },
+    ...(options.extension ? { extension: options.extension } : {}),
+  });
   let closed = false;
   return {
     api,

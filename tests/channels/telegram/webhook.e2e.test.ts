@@ -32,7 +32,7 @@ describe('Telegram webhook mode', () => {
     expect(api.webhook).toEqual({ url: 'https://bot.example.test/telegram', secret_token: SECRET });
     expect(api.callsOf('getUpdates')).toHaveLength(0);
     const setWebhook = api.callsOf('setWebhook')[0]!;
-    expect(setWebhook.params.allowed_updates).toEqual(['message', 'callback_query']);
+    expect(setWebhook.params.allowed_updates).toEqual(['message', 'callback_query', 'poll_answer']);
 
     const url = `http://127.0.0.1:${bot.webhookPort}/telegram`;
     const post = (body: string, headers: Record<string, string> = {}) =>

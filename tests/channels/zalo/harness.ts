@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeKnowledgeBase, type FakeKnowledgeOptions } from '../../../src/bot/index.js';
+import { FakeKnowledgeBase, type ChatExtension, type FakeKnowledgeOptions } from '../../../src/bot/index.js';
 import { loadConfig, type AppConfig } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { startZalo, type ZaloChannel, type ZaloTuning } from '../../../src/channels/zalo/index.js';
@@ -74,6 +74,8 @@ export async function startHarness(
     tuning?: Partial<ZaloTuning>;
     api?: FakeZaloApi;
     stateDir?: string;
+    /** A fresh extension (the trainer) for every start, restarts included, given the STATE_DIR. */
+    extension?: (stateDir: string) => Promise<ChatExtension>;
     /** Called before the channel starts (e.g. to pre-seed state or queue updates). */
     beforeStart?: (api: FakeZaloApi, stateDir: string) => Promise<void> | void;
   } = {},
@@ -85,7 +87,11 @@ export async function startHarness(
   const config = makeConfig({ ZALO_API_ROOT: api.url, STATE_DIR: stateDir, ...options.env });
   await options.beforeStart?.(api, stateDir);
   const tuning = { ...FAST_TUNING, ...options.tuning };
-  let channel = await startZalo({ config, knowledge, logger: logs.logger, tuning });
+  const start = async () => {
+    const extension = await options.extension?.(stateDir);
+    return startZalo({ config, knowledge, logger: logs.logger, tuning, ...(extension ? { extension } : {}) });
+  };
+  let channel = await start();
   const h: Harness = {
     api,
     knowledge,
@@ -98,7 +104,7 @@ export async function startHarness(
     stopChannel: () => channel.stop(),
     async restart() {
       await channel.stop();
-      channel = await startZalo({ config, knowledge, logger: logs.logger, tuning });
+      channel = await start();
       return channel;
     },
     async close() {

@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeKnowledgeBase } from '../../../src/bot/index.js';
+import { startConsole } from '../../../src/channels/console/index.js';
+import { TrainerExtension } from '../../../src/trainer/extension.js';
+import { openCorpus, type Corpus } from '../../trainer/helpers.js';
+
+let corpus: Corpus;
+const dirs: string[] = [];
+beforeAll(async () => {
+  corpus = await openCorpus();
+});
+afterAll(async () => {
+  await corpus.close();
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function newStateDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'console-quiz-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function run(stateDir: string, lines: string[]): Promise<{ out: string; kb: FakeKnowledgeBase }> {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let out = '';
+  output.on('data', (d: Buffer) => (out += d.toString()));
+  const kb = new FakeKnowledgeBase();
+  const extension = await TrainerExtension.create({ snapshot: () => corpus.snapshot, stateFile: join(stateDir, 'console-quiz.json') });
+  const done = startConsole({ knowledge: kb, input, output, stateDir, extension });
+  for (const l of lines) input.write(`${l}\n`);
+  input.end();
+  await done;
+  return { out, kb };
+}
+
+describe('console trainer', () => {
+  it('runs a quiz answered by number, and prints cited summaries and comparisons', async () => {
+    const { out, kb } = await run(await newStateDir(), ['/quiz', '1', '/tomtat 381-BC/TU', '/sosanh An Giang | Kon Tum', '/trogiup']);
+    // The question as numbered text, then the reveal with its source.
+    expect(out).toMatch(/== Question 1 ==/);
+    expect(out).toMatch(/\n1\) .+\n2\) /);
+    expect(out).toMatch(/Answer with a number \(1–\d\)/);
+    expect(out).toMatch(/(✅ You is right!|❌ You: not quite\.)/);
+    expect(out).toMatch(/Answer to question 1: \d\) /);
+    expect(out).toMatch(/Sources:\n\[1\] .+ — /);
+    // Summary: every line carries its section reference.
+    expect(out).toMatch(/== Tóm tắt: Báo cáo số 381-BC\/TU/);
+    expect(out).toMatch(/• .+ \[[IVX]+( › \d+)?\]/);
+    // Comparison: figures with numbered sources.
+    expect(out).toMatch(/== So sánh: An Giang \| Kon Tum ==/);
+    expect(out).toMatch(/119\/156 xã, phường, thị trấn/);
+    expect(out).toMatch(/\[\d\]/);
+    expect(out).toMatch(/Nguồn:\n\[1\] .+ — .+\n\[2\] /);
+    // /trichdan is offered only for answers (which carry buttons), not for trainer sources.
+    expect(out).not.toMatch(/\/trichdan N|\/cite N/);
+    expect(out).toMatch(/Tập huấn với báo cáo/);
+    expect(out).toMatch(/ví dụ: \/sosanh An Giang \| Kon Tum/);
+    expect(kb.asks).toHaveLength(0);
+  });
+
+  it('keeps the round and scoreboard across runs with the same state dir', async () => {
+    const stateDir = await newStateDir();
+    await run(stateDir, ['/kiemtra', '2']);
+    const { out } = await run(stateDir, ['/diem', '/ketthuc']);
+    expect(out).toMatch(/Bạn: [01]\/1 câu đúng/);
+    expect(out).toMatch(/Kết thúc vòng trắc nghiệm/);
+  });
+});
