@@ -3,7 +3,7 @@ import type { Update } from 'telegraf/types';
 import { loadMessages, type Reply } from '../../../src/bot/index.js';
 import { escapeHtml, renderReply } from '../../../src/channels/telegram/format.js';
 import { SendScheduler } from '../../../src/channels/telegram/sendScheduler.js';
-import { mapUpdate } from '../../../src/channels/telegram/updates.js';
+import { mapUpdate, updateChatKey } from '../../../src/channels/telegram/updates.js';
 import { secretMatches } from '../../../src/channels/telegram/webhook.js';
 import { BotApiError, BotNetworkError } from '../../../src/channels/telegram/errors.js';
 import { classifyError } from '../../../src/channels/telegram/classify.js';
@@ -147,5 +147,28 @@ describe('transport helpers', () => {
     expect(net).toBeInstanceOf(BotNetworkError);
     expect(net).toMatchObject({ code: 'ECONNRESET', retryable: true });
     expect(net.message).not.toContain('ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+  });
+});
+
+describe('Telegram poll answers', () => {
+  const bot = { id: 1, username: 'TroLyBaoCaoBot' };
+  const noFiles = async () => Buffer.alloc(0);
+  const vote = (extra: Record<string, unknown>) => ({ update_id: 9, poll_answer: { poll_id: 'P7', option_ids: [2], ...extra } }) as unknown as Update;
+
+  it('maps a vote to a poll answer event for scoring', () => {
+    expect(mapUpdate(vote({ user: { id: 42, is_bot: false, first_name: 'Lan' } }), bot, noFiles)).toEqual({
+      type: 'poll-answer',
+      event: { pollId: 'P7', userId: '42', userName: 'Lan', optionIds: [2] },
+    });
+    // A vote cast on behalf of a chat (anonymous admin) cannot be scored for a person.
+    expect(mapUpdate(vote({ voter_chat: { id: -5, type: 'supergroup' }, user: { id: 136817688, is_bot: true, first_name: 'Channel' } }), bot, noFiles).type).toBe('ignored');
+    expect(mapUpdate(vote({}), bot, noFiles).type).toBe('ignored');
+  });
+
+  it('orders a vote with the messages of the chat its poll was sent to', () => {
+    const u = vote({ user: { id: 42, is_bot: false, first_name: 'Lan' } });
+    expect(updateChatKey(u, (id) => (id === 'P7' ? '-100123' : undefined))).toBe('-100123');
+    expect(updateChatKey(u, () => undefined)).toBe('poll:P7');
+    expect(updateChatKey(u)).toBe('poll:P7');
   });
 });
