@@ -61,7 +61,18 @@ function splitHeadingAtColon(label: string, rest: string, restStart: number): He
   return undefined;
 }
 
+// "PHẦN I", "Phần thứ hai: …", "CHƯƠNG II", "A. KẾT QUẢ": parts above the Roman-numeral level.
+const PART = /^((?:PHẦN|Phần|CHƯƠNG|Chương)\s+(?:THỨ\s+|thứ\s+)?(?:[IVXLC]+|\d+|NHẤT|HAI|BA|BỐN|TƯ|NĂM|SÁU|nhất|hai|ba|bốn|tư|năm|sáu))\b\s*[.:\-–]?\s*(.*)$/u;
+const LETTER_PART = /^([A-Z])\.\s+(\S.*)$/u;
+
 function matchNumberedHeading(text: string, hasRoman: boolean): HeadingMatch | undefined {
+  const part = PART.exec(text);
+  if (part && text.length <= 200 && !/[.;]$/.test(text)) {
+    const rest = part[2]!.trim();
+    return { depth: 0, heading: rest ? `${part[1]!.trim()}. ${rest}` : part[1]!.trim() };
+  }
+  const letterPart = LETTER_PART.exec(text);
+  if (letterPart && text.length <= 160 && isUpperText(letterPart[2]!)) return { depth: 0, heading: text.trim() };
   const roman = ROMAN.exec(text);
   if (roman) {
     const label = `${roman[1]}.`;
@@ -123,10 +134,23 @@ function sentenceCase(s: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
+const CODE_TYPES: Record<string, string> = {
+  BC: 'Báo cáo', KH: 'Kế hoạch', NQ: 'Nghị quyết', QĐ: 'Quyết định', QD: 'Quyết định', CT: 'Chỉ thị', TB: 'Thông báo',
+  HD: 'Hướng dẫn', KL: 'Kết luận', CTR: 'Chương trình', TTR: 'Tờ trình', CV: 'Công văn', QC: 'Quy chế', ĐA: 'Đề án', DA: 'Đề án',
+};
+
+/** "Báo cáo kết quả …" or "45-BC/HU" → "Báo cáo". */
+function docTypeOf(heading: string, number: string | undefined): string | undefined {
+  const byHeading = DOC_TYPES.map((t) => sentenceCase(t.toLowerCase())).find((t) => fold(heading).startsWith(fold(t) + ' '));
+  if (byHeading) return byHeading;
+  const code = number && /^\d+[-/]([\p{L}]+)/u.exec(number)?.[1]?.toUpperCase();
+  return code ? CODE_TYPES[code] : undefined;
+}
+
 export function composeTitle(meta: Omit<DocumentMeta, 'title'>): string {
   const date = displayDate(meta.date);
-  if (meta.kind === 'report') {
-    const type = meta.docType ?? 'Văn bản';
+  if (meta.kind === 'report' || (meta.kind === 'document' && (meta.number || meta.issuer))) {
+    const type = meta.docType ?? docTypeOf(meta.heading, meta.number) ?? 'Văn bản';
     const who = [meta.issuer, date].filter(Boolean).join(', ');
     const subject = meta.heading.startsWith(type) ? meta.heading.slice(type.length).trim() : meta.heading;
     return `${type}${meta.number ? ` số ${meta.number}` : ''}${who ? ` (${who})` : ''}${subject ? `: ${subject}` : ''}`;
@@ -360,8 +384,13 @@ export function buildDocument(input: StructureInput): ParsedDocument {
   let bodyStart = header?.bodyStart ?? 0;
   if (!header) {
     const first = blocks[0];
-    headMeta.heading = first?.headingLevel ? first.text.trim() : (first?.text.trim() ?? input.id).slice(0, 200);
-    if (first?.headingLevel === 1) bodyStart = 1;
+    const titled = Boolean(source.frontMatter?.title || input.overrides?.title);
+    const topLevel = blocks.filter((b) => b.headingLevel === 1).length;
+    // A lone "# Title" is the document's title; several, or a front-matter title, make them sections.
+    if (first?.headingLevel === 1 && !titled && topLevel === 1) {
+      headMeta.heading = first.text.trim();
+      bodyStart = 1;
+    } else headMeta.heading = (first?.text.trim() ?? input.id).slice(0, 200);
   }
   const tail = parseTail(blocks, bodyStart, kind);
   const bodyBlocks = blocks.slice(bodyStart, tail.bodyEnd);
@@ -412,10 +441,12 @@ export function buildDocument(input: StructureInput): ParsedDocument {
     if (current.paragraphs.length || current.path[0] !== PREAMBLE_SECTION) sections.push(current);
     current = { path: stack.map((s) => s.heading), paragraphs: [], start, end: start };
   };
+  let lastExplicit = 0;
   bodyBlocks.forEach((b, i) => {
     if (dropped.has(i)) return;
     const t = b.text.trim();
     if (b.headingLevel) {
+      lastExplicit = b.headingLevel;
       openSection(b.headingLevel, t, b.start);
       return;
     }
@@ -424,6 +455,8 @@ export function buildDocument(input: StructureInput): ParsedDocument {
       if (numbered) {
         let depth = numbered.depth;
         if (depth === 9) depth = (stack[stack.length - 1]?.depth ?? 0) + 1;
+        // Typed numbering inside a Word/Markdown section nests under that section.
+        else if (explicitHeadings) depth = lastExplicit + Math.max(1, depth);
         openSection(depth, numbered.heading, b.start);
         if (numbered.rest) {
           const shift = numbered.restOffset ?? 0;

@@ -179,3 +179,45 @@ describe('chunks', () => {
     expect(original.slice(c.metadata.charStart, c.metadata.charStart + 40)).toBe(c.text.slice(0, 40));
   });
 });
+
+describe('markdown with front-matter, parts and footnotes', () => {
+  const md = [
+    '---',
+    'title: Báo cáo kết quả thí điểm',
+    'number: 45-BC/HU',
+    'issuer: Huyện ủy Mẫu Sơn',
+    'date: 2021-03-10',
+    '---',
+    '# PHẦN I. TÌNH HÌNH CHUNG',
+    '',
+    'Huyện có 20 xã[^1], trong đó 12 xã thực hiện mô hình.',
+    '',
+    '## 1. Kết quả',
+    '',
+    'Giảm 36 biên chế.',
+    '',
+    '# PHẦN II. ĐÁNH GIÁ',
+    '',
+    'A. ƯU ĐIỂM',
+    '',
+    'Bộ máy tinh gọn.',
+    '',
+    '[^1]: Gồm 18 xã và 2 thị trấn.',
+  ].join('\n');
+  const d = buildDocument({ id: 'mau-son', file: 'mau-son.md', source: loadText(Buffer.from(md), 'md') });
+
+  it('takes metadata from the front-matter', () => {
+    expect(d.meta).toMatchObject({ number: '45-BC/HU', issuer: 'Huyện ủy Mẫu Sơn', date: '2021-03-10' });
+    expect(d.meta.title).toBe('Báo cáo số 45-BC/HU (Huyện ủy Mẫu Sơn, 10/03/2021): kết quả thí điểm');
+  });
+
+  it('nests typed headings under Markdown headings', () => {
+    expect(paths(d)).toEqual(['PHẦN I. TÌNH HÌNH CHUNG', 'PHẦN I. TÌNH HÌNH CHUNG › 1. Kết quả', 'PHẦN II. ĐÁNH GIÁ', 'PHẦN II. ĐÁNH GIÁ › A. ƯU ĐIỂM']);
+  });
+
+  it('re-attaches Markdown footnotes', () => {
+    expect(d.footnotes).toHaveLength(1);
+    expect(d.footnotes[0]).toMatchObject({ n: 1, text: 'Gồm 18 xã và 2 thị trấn.', anchorSentence: 'Huyện có 20 xã, trong đó 12 xã thực hiện mô hình.' });
+    expect(sectionLabel(d.footnotes[0]!.sectionPath, 1)).toBe('PHẦN I. TÌNH HÌNH CHUNG › chú thích 1');
+  });
+});

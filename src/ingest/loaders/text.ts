@@ -184,8 +184,19 @@ export function loadText(content: Buffer, format: 'txt' | 'md'): LoadedSource & 
   // The footnote list starts at the first line that begins with the mark.
   const markLine = /^[ \t]*\ufffd/m.exec(originalText.slice(bodyStart));
   const bodyEnd = markLine ? bodyStart + markLine.index : originalText.length;
-  const footnotes = markLine ? parseFootnoteList(originalText, bodyEnd) : [];
+  let footnotes = markLine ? parseFootnoteList(originalText, bodyEnd) : [];
   let lines = splitLines(originalText, bodyStart, bodyEnd);
+  // Markdown footnotes: "[^1]" in the text, "[^1]: text" on a line of its own.
+  const mdNotes = new Map<string, number>();
+  if (format === 'md' && !footnotes.length) {
+    const defs = lines.filter((l) => /^\[\^[^\]]+\]:/.test(l.text));
+    footnotes = defs.map((l, i) => {
+      const m = /^\[\^([^\]]+)\]:\s*(.*)$/.exec(l.text)!;
+      mdNotes.set(m[1]!, i + 1);
+      return { n: i + 1, text: m[2]!.trim().normalize('NFC'), start: l.start, end: l.end };
+    });
+    lines = lines.filter((l) => !/^\[\^[^\]]+\]:/.test(l.text));
+  }
   const headingLevels = new Map<number, number>();
   if (format === 'md') {
     lines = lines.map((l, i) => {
@@ -195,7 +206,18 @@ export function loadText(content: Buffer, format: 'txt' | 'md'): LoadedSource & 
       return { ...l, text: h[2]!.replace(/\s*#+\s*$/, '') };
     });
   }
-  const { blocks, warnings } = blocksFromLines(originalText, lines, footnotes.length);
+  const { blocks, warnings } = blocksFromLines(originalText, lines, mdNotes.size ? 0 : footnotes.length);
+  if (mdNotes.size) {
+    for (const b of blocks) {
+      let text = b.text;
+      for (let m = /\[\^([^\]]+)\]/.exec(text); m; m = /\[\^([^\]]+)\]/.exec(text)) {
+        const n = mdNotes.get(m[1]!);
+        text = text.slice(0, m.index) + text.slice(m.index + m[0].length);
+        if (n !== undefined) b.footnoteAnchors.push({ n, offset: m.index });
+      }
+      b.text = text;
+    }
+  }
   if (headingLevels.size) {
     const byStart = new Map<number, number>();
     lines.forEach((l, i) => {
