@@ -63,7 +63,7 @@ function splitHeadingAtColon(label: string, rest: string, restStart: number): He
 
 // "PHẦN I", "Phần thứ hai: …", "CHƯƠNG II", "A. KẾT QUẢ": parts above the Roman-numeral level.
 const PART = /^((?:PHẦN|Phần|CHƯƠNG|Chương)\s+(?:THỨ\s+|thứ\s+)?(?:[IVXLC]+|\d+|NHẤT|HAI|BA|BỐN|TƯ|NĂM|SÁU|nhất|hai|ba|bốn|tư|năm|sáu))\b\s*[.:\-–]?\s*(.*)$/u;
-const LETTER_PART = /^([A-Z])\.\s+(\S.*)$/u;
+const LETTER_PART = /^([A-HJ-UWYZ])\.\s+(\S.*)$/u; // I, V, X are Roman numerals
 
 function matchNumberedHeading(text: string, hasRoman: boolean): HeadingMatch | undefined {
   const part = PART.exec(text);
