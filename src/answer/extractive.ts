@@ -250,7 +250,13 @@ function walkFocusedSection(
       .sort((a, b) => b.cov - a.cov)
       .slice(0, 3)
       .sort((a, b) => a.x.order - b.x.order);
-    if (specific.length) return specific.map((y) => toEvidence(y.x));
+    if (specific.length) {
+      // The section's opening point usually states its gist: keep it in front of the specific ones.
+      const first = all[0]!;
+      const picked = specific.map((y) => y.x);
+      if (!picked.includes(first)) picked.unshift(first);
+      return picked.slice(0, 4).map(toEvidence);
+    }
   }
   const out: EvidenceSentence[] = [];
   let chars = 0;
@@ -322,7 +328,15 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   // Scattered syllables are not evidence: some passage among the best must share a phrase.
   if (!retrieved.slice(0, 3).some((r) => r.phraseEvidence) && !query.entities.some((e) => e.kind === 'document')) return notFound;
 
-  const sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view);
+  let sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view);
+  // "Bao nhiêu đầu mối?" answered with figures that count something else would be an invented
+  // answer: for counts, only sentences whose figures carry the asked unit can lead.
+  if (query.intent === 'count' && query.unitTokens.length) {
+    const carriesUnit = (x: EvidenceSentence) => x.hasNumber && (unitAfterNumber(x.text, query.unitTokens) > 0 || unitNearNumber(x.text, query.unitTokens));
+    const withUnit = sentences.filter(carriesUnit);
+    sentences = [...withUnit, ...sentences.filter((x) => !carriesUnit(x))];
+    if (!withUnit.length) return notFound;
+  }
   const s1 = sentences[0];
   if (!s1 || s1.coverage < MIN_SENTENCE_COVERAGE) return notFound;
 

@@ -39,13 +39,32 @@ export function asksForDuration(unitTokens: readonly string[]): boolean {
 /** Dates as reports write them: "ngày 06-5-2009", "27/02/2019", "tháng 12-2017", "quý I-2018", "năm 2020". */
 export const DATE_RE = /(?:ngày\s+)?\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|(?:tháng|quý)\s+[\dIV]{1,4}[-/]\d{4}|năm\s+(?:19|20)\d{2}/iu;
 
-/** The unit as asked and in its other spelling: "TCCSĐ" ↔ "tổ chức cơ sở đảng". */
+/**
+ * The unit as asked and in its other spellings: "TCCSĐ" ↔ "tổ chức cơ sở đảng" (anywhere in
+ * the unit: "chủ doanh nghiệp tư nhân" ↔ "chủ DNTN"), and money or percentages as reports write them.
+ */
 export function unitVariants(unitTokens: readonly string[]): string[][] {
   const out: string[][] = [[...unitTokens]];
   for (const a of lexicon().abbreviations) {
-    if (unitTokens[0] === a.folded) for (const e of a.expansions) out.push(e);
-    for (const e of a.expansions) if (e.length > 1 && e.every((t, k) => unitTokens[k] === t)) out.push([a.folded]);
+    unitTokens.forEach((t, i) => {
+      if (t === a.folded) for (const e of a.expansions) out.push([...unitTokens.slice(0, i), ...e, ...unitTokens.slice(i + 1)]);
+    });
+    for (const e of a.expansions) {
+      if (e.length < 2) continue;
+      for (let i = 0; i + e.length <= unitTokens.length; i++)
+        if (e.every((t, k) => unitTokens[i + k] === t)) out.push([...unitTokens.slice(0, i), a.folded, ...unitTokens.slice(i + e.length)]);
+      // The unit was cut short ("chủ doanh nghiệp" of "chủ doanh nghiệp tư nhân"): a prefix at its end counts.
+      for (let len = Math.min(e.length - 1, unitTokens.length); len >= 2; len--) {
+        const at = unitTokens.length - len;
+        if (e.slice(0, len).every((t, k) => unitTokens[at + k] === t)) {
+          out.push([...unitTokens.slice(0, at), a.folded]);
+          break;
+        }
+      }
+    }
   }
+  const first = unitTokens[0];
+  if (first === 'tien' || first === 'kinh' || first === 'ngan') out.push(['trieu'], ['ty'], ['nghin'], ['dong']);
   return out;
 }
 

@@ -144,6 +144,8 @@ function detectIntent(folded: string, language: Language): { intent: Intent; wan
 }
 
 /** Words that name what is counted: the content words right after "bao nhiêu" / "how many". */
+const UNIT_END = new Set(['thuc', 'duoc', 'da', 'dang', 'se', 'lam', 'tham', 'giam', 'tang', 'dat', 'co', 've', 'cho', 'tai', 'o', 'cua', 'trong', 'theo', 'sau', 'khi', 'tu', 'den', 'nam', 'thang', 'bi', 'ket', 'tuyen', 'bau', 'tro', 'duy', 'trien', 'xay', 'nhat', 'kiem', 'dong', 'la', 'va', 'voi', 'nhu', 'tren', 'duoi']);
+
 function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[]): string[] {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -153,7 +155,8 @@ function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[])
     const start = t === 'may' ? i + 1 : i + 2;
     const unit: string[] = [];
     for (let j = start; j < tokens.length && unit.length < 4; j++) {
-      if (mask[j] && unit.length) break;
+      // The counted noun ends where a verb or preposition starts ("xã, phường, thị trấn | thực hiện").
+      if (unit.length && (mask[j] || UNIT_END.has(tokens[j]!))) break;
       if (!mask[j]) unit.push(tokens[j]!);
     }
     return unit;
