@@ -1,5 +1,6 @@
 import { Embeddings } from '@langchain/core/embeddings';
 import { fold } from '../ingest/normalize.js';
+import { fnv1a } from './hash.js';
 
 /**
  * A local, deterministic embedder that needs no model download: TF-IDF-weighted, sign-hashed
@@ -19,14 +20,6 @@ export interface LocalEmbedderState {
   documentFrequencies: number[];
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** Feature hashes with their raw weights (bigrams count more than single syllables). */
 function features(text: string): Map<number, number> {

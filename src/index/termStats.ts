@@ -1,4 +1,5 @@
 import { indexTerms } from './tokenizer.js';
+import { fnv1a } from './hash.js';
 
 /**
  * Document frequencies of every index term (syllables and bigrams), keyed by a 32-bit hash to
@@ -6,14 +7,6 @@ import { indexTerms } from './tokenizer.js';
  * covers: matching "giá" and "vàng" separately is not matching "giá vàng".
  */
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 export interface TermStatsJSON {
   documentCount: number;

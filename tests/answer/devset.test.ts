@@ -23,6 +23,20 @@ describe('dev question set', () => {
   });
 });
 
+describe('our own regression questions (eval/extra.jsonl)', () => {
+  it('score at least 90%: paraphrases, no-diacritic, English, footnotes, refusals', async () => {
+    const items = readFileSync(path.join(repoRoot, 'eval', 'extra.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as QaItem);
+    const assistant = await corpusAssistant();
+    const answers = [];
+    for (const item of items) answers.push(answerJson((await assistant.ask(item.question)).answer));
+    const r = scoreAnswers(items, answers);
+    expect(r.passed / r.total, JSON.stringify(r.failures)).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
 describe('scorer', () => {
   it('applies the matching rules of the reference scorer', () => {
     const items: QaItem[] = [
