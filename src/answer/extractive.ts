@@ -282,25 +282,23 @@ export function documentList(snapshot: IndexSnapshot): string {
 
 const placeListCache = new WeakMap<IndexSnapshot, string>();
 
-/** The places the corpus covers, spelled as the documents spell them (computed once per index). */
+/**
+ * The places the corpus covers, spelled as the documents spell them. Each spelling is looked up
+ * in one passage found through the lexical index, so the cost does not grow with the corpus.
+ */
 export function placeList(snapshot: IndexSnapshot): string {
   const cached = placeListCache.get(snapshot);
   if (cached !== undefined) return cached;
-  const shown = new Map<string, string>();
-  const wanted = new Set(snapshot.names.places);
-  for (const d of snapshot.documents) {
-    for (const text of [d.meta.title, d.meta.issuer ?? '', ...d.chunks.map((c) => c.text)]) {
-      if (shown.size >= 12 || !wanted.size) break;
-      for (const p of [...wanted]) {
-        const s = displayOf(text, p);
-        if (s) {
-          shown.set(p, s);
-          wanted.delete(p);
-        }
-      }
-    }
+  const shown: string[] = [];
+  for (const p of [...snapshot.names.places].sort()) {
+    if (shown.length >= 12) break;
+    const words = p.split(' ');
+    const hit = snapshot.lexical.search([words.slice(0, 2).join('_')], 1)[0];
+    const chunk = hit && snapshot.chunkById.get(hit.chunkId);
+    const s = chunk && displayOf(chunk.text, p);
+    if (s) shown.push(s);
   }
-  const list = [...shown.values()].sort((a, b) => a.localeCompare(b, 'vi')).join(', ');
+  const list = shown.sort((a, b) => a.localeCompare(b, 'vi')).join(', ');
   placeListCache.set(snapshot, list);
   return list;
 }

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TELEGRAM_LIMITS } from '../channels/telegram/sendScheduler.js';
+import { TELEGRAM_PUBLISHED_LIMITS as TELEGRAM_LIMITS } from '../channels/telegram/sendScheduler.js';
 import { FakeBotApi } from '../../tests/channels/telegram/fakeBotApi.js';
 import { FakeZaloApi, textUpdate } from '../../tests/channels/zalo/fakeZaloApi.js';
 import { percentile } from './stats.js';

@@ -110,6 +110,22 @@ export class HybridRetriever {
 
   constructor(private readonly snapshot: IndexSnapshot) {}
 
+  /**
+   * On a large index, a syllable found in a fifth of all passages costs a long posting list and
+   * tells candidates apart no better than its bigrams: search with the rarest terms only. Reranking
+   * still weighs every concept of the question.
+   */
+  private lexicalTerms(query: AnalyzedQuery): string[] {
+    const stats = this.snapshot.termStats;
+    const n = stats.documentCount;
+    if (n < 5_000) return query.searchTerms;
+    const kept = query.searchTerms.filter((t) => t.includes('_') || stats.documentFrequency(t) <= 0.2 * n);
+    const ranked = (kept.length ? kept : query.searchTerms)
+      .map((t) => ({ t, w: stats.idf(t) * (query.termBoost.get(t) ?? 1) }))
+      .sort((a, b) => b.w - a.w);
+    return ranked.slice(0, 24).map((x) => x.t);
+  }
+
   /** Views of recently scored passages; folding and tokenizing are the costliest part of reranking. */
   private readonly viewCache = new Map<string, ChunkView>();
   private readonly documentFoldedCache = new Map<string, string>();
@@ -152,7 +168,7 @@ export class HybridRetriever {
     const { snapshot } = this;
 
     const unknown = new Set(query.searchTerms.filter((t) => !t.includes('_') && snapshot.termStats.documentFrequency(t) === 0));
-    const lexical = snapshot.lexical.search(query.searchTerms, pool, query.termBoost, unknown);
+    const lexical = snapshot.lexical.search(this.lexicalTerms(query), pool, query.termBoost, unknown);
     const fused = new Map<string, number>();
     lexical.forEach((h, rank) => fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 1 / (rrfK + rank)));
     const count = snapshot.chunks.length;

@@ -93,6 +93,18 @@ function stopMask(words: readonly WordToken[], accented: boolean): boolean[] {
   return mask;
 }
 
+const placeIndexCache = new WeakMap<NameIndex, Map<string, string[]>>();
+
+function placesByInitial(names: NameIndex): Map<string, string[]> {
+  let m = placeIndexCache.get(names);
+  if (!m) {
+    m = new Map();
+    for (const p of names.places) m.set(p[0]!, [...(m.get(p[0]!) ?? []), p]);
+    placeIndexCache.set(names, m);
+  }
+  return m;
+}
+
 function editDistanceAtMost1(a: string, b: string): boolean {
   if (a === b) return true;
   if (Math.abs(a.length - b.length) > 1) return false;
@@ -239,7 +251,7 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   const tokens = words.map((w) => w.folded);
 
   // Typo-tolerant recognition of the corpus's place names: exact windows first, then one edit.
-  const places = [...ctx.names.places];
+  const places = placesByInitial(ctx.names);
   const entityAt = new Array<number>(tokens.length).fill(-1);
   for (let len = 4; len >= 2; len--) {
     for (let i = 0; i + len <= tokens.length; i++) {
@@ -248,7 +260,8 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
       const phrase = window.join(' ');
       let match = ctx.names.places.has(phrase) ? phrase : undefined;
       if (!match && window.join('').length >= 6) {
-        match = places.find((p) => {
+        // A typo rarely hits the first letter: compare only with places sharing it.
+        match = (places.get(window[0]![0]!) ?? []).find((p) => {
           const pt = p.split(' ');
           if (pt.length !== len) return false;
           const diff = pt.filter((t, k) => t !== window[k]);

@@ -11,7 +11,14 @@ export interface SendLimits {
   globalPerSecond: number;
 }
 
-export const TELEGRAM_LIMITS: SendLimits = { perChatIntervalMs: 1000, groupPerMinute: 20, globalPerSecond: 30 };
+/** What Telegram documents; the load test checks what the fake server saw against these. */
+export const TELEGRAM_PUBLISHED_LIMITS: SendLimits = { perChatIntervalMs: 1000, groupPerMinute: 20, globalPerSecond: 30 };
+
+/**
+ * A slot is booked when the request is queued, and a busy event loop can delay the actual write
+ * by a few hundred milliseconds; the margins keep what Telegram sees under its limits anyway.
+ */
+export const TELEGRAM_LIMITS: SendLimits = { perChatIntervalMs: 1150, groupPerMinute: 18, globalPerSecond: 24 };
 
 export class SendScheduler {
   private readonly lastByChat = new Map<string, number>();
