@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Telegram } from 'telegraf';
 import type { Opts, Telegram as BotApiMethods } from 'telegraf/types';
 import type { Logger } from 'pino';
@@ -90,6 +91,8 @@ export class BotApiClient {
   /** A single attempt with a timeout; errors come back classified. */
   async callOnce<M extends MethodName>(method: M, payload: Opts<M>, options: CallOptions = {}): Promise<MethodResult<M>> {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.retry.requestTimeoutMs);
+    // One stop signal is shared by every in-flight call; under load that is far more than 10 listeners.
+    if (options.signal) setMaxListeners(0, options.signal);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
       // telegraf types `signal` with an abort-controller shim; Node's AbortSignal is what node-fetch accepts at runtime.
@@ -108,6 +111,7 @@ export class BotApiClient {
     const maxAttempts = options.maxAttempts ?? this.retry.maxAttempts;
     for (let attempt = 1; ; attempt++) {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? this.retry.requestTimeoutMs);
+      if (options.signal) setMaxListeners(0, options.signal);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
         const res = await fetch(url, { signal });
