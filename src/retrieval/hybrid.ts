@@ -119,11 +119,14 @@ export class HybridRetriever {
     const stats = this.snapshot.termStats;
     const n = stats.documentCount;
     if (n < 5_000) return query.searchTerms;
-    const kept = query.searchTerms.filter((t) => t.includes('_') || stats.documentFrequency(t) <= 0.2 * n);
-    const ranked = (kept.length ? kept : query.searchTerms)
+    // Posting lists cost in proportion to their length (MiniSearch builds a map per hit), so common
+    // syllables go first; bigrams are far more selective and carry the phrases.
+    const selective = (t: string) => stats.documentFrequency(t) <= (t.includes('_') ? 0.08 : 0.02) * n;
+    const ranked = query.searchTerms
       .map((t) => ({ t, w: stats.idf(t) * (query.termBoost.get(t) ?? 1) }))
       .sort((a, b) => b.w - a.w);
-    return ranked.slice(0, 24).map((x) => x.t);
+    const kept = ranked.filter((x) => selective(x.t)).slice(0, 12);
+    return (kept.length >= 3 ? kept : ranked.slice(0, 6)).map((x) => x.t);
   }
 
   /** Views of recently scored passages; folding and tokenizing are the costliest part of reranking. */
