@@ -1,4 +1,5 @@
 import type { Answer, ConversationTurn } from '../answer/types.js';
+import type { IngestSummary } from '../ingest/pipeline.js';
 
 /** A document as listed by /nguon. */
 export interface DocumentSummary {
@@ -19,17 +20,8 @@ export interface Passage {
   text: string;
 }
 
-export interface IngestReport {
-  documents: number;
-  sections: number;
-  footnotes: number;
-  chunks: number;
-  added: string[];
-  changed: string[];
-  removed: string[];
-  skipped: { file: string; reason: string }[];
-  durationMs: number;
-}
+/** What an upload or /reload reports back: the part of the ingest summary users see. */
+export type IngestReport = Pick<IngestSummary, 'documents' | 'sections' | 'footnotes' | 'chunks' | 'added' | 'changed' | 'removed' | 'skipped' | 'durationMs'>;
 
 /**
  * Everything the conversation core needs from the reports. The core never touches the index,
