@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,3 +27,21 @@ export const DOC = {
   anGiang: 'ttxvn-2019-an-giang-nhan-rong-mo-hinh',
   ducTho: 'duc-tho-2020-nhat-the-hoa-chuc-danh',
 } as const;
+
+/** Resolves once a bot child process prints READY; rejects with its stderr if it exits first. */
+export function whenReady(child: ChildProcess): Promise<ChildProcess> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      if (d.toString().includes('READY')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
+  });
+}
+
+/** Resolves with the exit code once the child has exited (at once if it already has). */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeZaloApi, textUpdate } from '../channels/zalo/fakeZaloApi.js';
 import { removeDir, tempStateDir, TOKEN } from '../channels/zalo/harness.js';
+import { exited, whenReady } from '../helpers.js';
 
 /**
  * Drill: `kill -9` of the Zalo bot in the middle of a batch, then a restart on the same
@@ -32,20 +33,9 @@ function startChild(api: FakeZaloApi, stateDir: string): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('READY')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
-  });
+  return whenReady(child);
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
 
 const answerNumbers = (api: FakeZaloApi) => api.textsTo('u-kill').flatMap((t) => [...t.matchAll(/Trả lời câu số (\d+)/g)].map((m) => Number(m[1])));
 

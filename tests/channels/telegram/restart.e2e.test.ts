@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBotApi } from './fakeBotApi.js';
 import { startHarness, TOKEN, USER, waitFor, type Harness } from './helpers.js';
+import { exited, whenReady } from '../../helpers.js';
 
 const CHILD = fileURLToPath(new URL('./childBot.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -32,20 +33,9 @@ function startChild(api: FakeBotApi, stateDir: string): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('READY')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
-  });
+  return whenReady(child);
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
 
 describe('Telegram restart safety', () => {
   it('after kill -9 in the middle of a batch, every question is answered exactly once', async () => {
