@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDocx, sourceFromMammothHtml } from '../../../src/ingest/loaders/docx.js';
-import { UnsupportedDocumentError, type LoadedSource } from '../../../src/ingest/loaders/types.js';
+import { type LoadedSource } from '../../../src/ingest/loaders/types.js';
 import { REASON_CORRUPT_DOCX, REASON_ENCRYPTED_DOCX, REASON_ZIP_BOMB } from '../../../src/ingest/loaders/zipGuard.js';
 import {
   makeCorruptDocx,
@@ -11,6 +11,7 @@ import {
   makeZipBombDocx,
   REPORT_FOOTNOTES,
 } from '../../fixtures/makeFixtures.js';
+import { reason } from './helpers.js';
 
 /** Offsets refer to originalText exactly; blocks and footnotes are NFC single lines in order. */
 function expectConsistent(src: LoadedSource): void {
@@ -35,14 +36,6 @@ function expectConsistent(src: LoadedSource): void {
   expect(src.originalText).toBe([...src.blocks.map((b) => b.text), ...src.footnotes.map((f) => f.text)].join('\n'));
 }
 
-async function reason(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UnsupportedDocumentError);
-  return (err as UnsupportedDocumentError).reason;
-}
 
 describe('loadDocx: report fixture', () => {
   it('keeps paragraphs in order with Word heading levels', async () => {

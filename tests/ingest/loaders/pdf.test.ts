@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { groupLines, loadPdf, plainText, REASON_CORRUPT_PDF, REASON_ENCRYPTED_PDF, REASON_NO_TEXT_PDF } from '../../../src/ingest/loaders/pdf.js';
-import { UnsupportedDocumentError } from '../../../src/ingest/loaders/types.js';
 import { makeCorruptDocx, makeEncryptedPdf, makeFootnotePdf, makeImageOnlyPdf, makeStyledPdf, makeTextPdf, makeUnicodePdf, pdfSafeText } from '../../fixtures/makeFixtures.js';
+import { reason } from './helpers.js';
 
-async function reason(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UnsupportedDocumentError);
-  return (err as UnsupportedDocumentError).reason;
-}
 
 const REPORT_LINES = [
   'I. Tình hình chung',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { checkZipSafety, DEFAULT_ZIP_LIMITS, REASON_CORRUPT_DOCX, REASON_ENCRYPTED_DOCX, REASON_ZIP_BOMB } from '../../../src/ingest/loaders/zipGuard.js';
-import { UnsupportedDocumentError } from '../../../src/ingest/loaders/types.js';
 import { deflateRawSync } from 'node:zlib';
 import {
   buildZip,
@@ -12,16 +11,8 @@ import {
   makeZipBombDocx,
   makeZipCryptoDocx,
 } from '../../fixtures/makeFixtures.js';
+import { reason } from './helpers.js';
 
-/** Resolves to the UnsupportedDocumentError a promise rejects with (fails the test otherwise). */
-async function reason(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UnsupportedDocumentError);
-  return (err as UnsupportedDocumentError).reason;
-}
 
 describe('checkZipSafety', () => {
   it('accepts a real DOCX, with and without inflating the data', async () => {
