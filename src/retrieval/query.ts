@@ -64,6 +64,16 @@ const PLACE_MARKERS = [
   ['province'], ['district'], ['commune'], ['city'], ['town'],
 ];
 
+const markerWords = new Set(PLACE_MARKERS.flat());
+/** First words of institutions ("Ban", "Bộ", "Tỉnh ủy"…): a capitalised run starting so is not a proper name. */
+const INSTITUTION = new Set(['ban', 'bo', 'uy', 'tinh', 'huyen', 'dang', 'hoi', 'so', 'phong', 'trung', 'mat', 'chi', 'van', 'thuong', 'cong', 'nghi', 'ke', 'quyet', 'chuong', 'huong', 'ket', 'bao', 'to', 'chinh', 'quoc', 'nha', 'thu', 'chu', 'pho', 'bi']);
+
+let glossaryWordsCache: Set<string> | undefined;
+function glossaryWordSet(): Set<string> {
+  glossaryWordsCache ??= new Set(lexicon().glossary.flatMap((g) => g.english));
+  return glossaryWordsCache;
+}
+
 const DOC_NUMBER_RE = /\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{1,10}(?:\s*[-/]\s*[A-ZĐa-zđ0-9]{1,10}){0,3}\b/gu;
 
 function isStopToken(t: string, language: Language): boolean {
@@ -279,7 +289,6 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   }
 
   // Other proper names the corpus knows (places without a marker there, people): "An Giang", "Trần Thanh Nhã".
-  const INSTITUTION = new Set(['ban', 'bo', 'uy', 'tinh', 'huyen', 'dang', 'hoi', 'so', 'phong', 'trung', 'mat', 'chi', 'van', 'thuong', 'cong', 'nghi', 'ke', 'quyet', 'chuong', 'huong', 'ket', 'bao', 'to', 'chinh', 'quoc', 'nha', 'thu', 'chu', 'pho', 'bi']);
   const nameRuns = /\p{Ll}/u.test(normalized) ? capitalizedRuns(normalized) : [];
   for (const run of nameRuns) {
     const ws = run.map((w) => fold(w).replace(/['’]/g, ''));
@@ -305,8 +314,7 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   }
 
   // Names the corpus does not know: capitalised runs, and words after a place marker.
-  const markerWords = new Set(PLACE_MARKERS.flat());
-  const glossaryWords = new Set(lx.glossary.flatMap((g) => g.english));
+  const glossaryWords = glossaryWordSet();
   const isKnownPhrase = (ft: string[]) =>
     ctx.names.names.has(ft.join(' ')) || ctx.names.places.has(ft.join(' ')) || entities.some((e) => e.folded.includes(ft.join(' ')));
   // In a Title Case question every word is capitalised and runs say nothing about names.
@@ -502,7 +510,6 @@ function markFocus(
     }
     return;
   }
-  const markerWords = new Set(PLACE_MARKERS.flat());
   const isContent = (k: number) => k >= 0 && k < tokens.length && !mask[k] && !covered[k];
   // "những X nào", "các X gì": X is what is asked for.
   let start = -1;
