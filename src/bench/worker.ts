@@ -65,7 +65,7 @@ async function runOurs(input: WorkerInput): Promise<WorkerResult> {
       if (e.type !== 'step') return;
       const now = performance.now();
       stagesMs[stage] = now - stageStart;
-      // Steps announce what starts next: embed (embedding + HNSW build), lexical (MiniSearch, term stats, names), write.
+      // Steps announce what starts next: embed (embedding + HNSW build), lexical (postings, term stats, names), write.
       stage = e.step === 'embed' ? 'embed+hnsw' : e.step === 'lexical' ? 'lexical+names' : e.step;
       stageStart = now;
       log(`ingest step ${e.step}`);

@@ -30,6 +30,17 @@ export class TermStats {
     return new TermStats(n, df);
   }
 
+  /** From document frequencies already counted elsewhere (the lexical index builder). */
+  static fromCounts(documentCount: number, counts: Iterable<[string, number]>): TermStats {
+    const df = new Map<number, number>();
+    for (const [term, count] of counts) {
+      const h = fnv1a(term);
+      // Two terms sharing a hash: keep the larger count, the safer side for "is this term common?".
+      df.set(h, Math.max(df.get(h) ?? 0, count));
+    }
+    return new TermStats(documentCount, df);
+  }
+
   static fromJSON(json: TermStatsJSON): TermStats {
     const buf = Buffer.from(json.table, 'base64');
     const arr = new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);

@@ -7,7 +7,7 @@ import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
 import { asksForDuration, DATE_RE, figureMatches, unitNearNumber, unitAfterNumber } from './figures.js';
 
 /**
- * Hybrid retrieval: lexical (MiniSearch) and vector (HNSWLib) candidates fused with reciprocal
+ * Hybrid retrieval: lexical (BM25+, src/index/lexical.ts) and vector (HNSWLib) candidates fused with reciprocal
  * rank fusion, then reranked on what matters in reports: how much of the question a passage
  * covers, whether the places and documents named in the question match the passage, its
  * section or its document, figures for "how many" questions, and the footnote ↔ anchor link.
@@ -73,20 +73,25 @@ export interface ChunkView {
   terms: Set<string>;
   /** Index terms of the headings and anchor sentence only. */
   contextTerms: Set<string>;
-  sentences: { text: string; start: number; terms: Set<string>; folded: string }[];
+  readonly sentences: { text: string; start: number; terms: Set<string>; folded: string }[];
 }
 
 export function buildChunkView(chunk: Chunk): ChunkView {
   const m = chunk.metadata;
   const context = [m.sectionPath.join(' '), m.anchorSentence ?? ''].join(' \n ');
+  let sentences: ChunkView['sentences'] | undefined;
   return {
     folded: fold([chunk.text, context].join(' ')).replace(/['’]/g, ''),
     terms: chunkTermSet(chunk),
     contextTerms: new Set(indexTerms(context)),
-    sentences: splitSentences(chunk.text).map((span) => {
-      const text = chunk.text.slice(span.start, span.end);
-      return { text, start: span.start, terms: new Set(indexTerms(text)), folded: fold(text) };
-    }),
+    // Only the few passages an answer is composed from need their sentences: split on first use.
+    get sentences() {
+      sentences ??= splitSentences(chunk.text).map((span) => {
+        const text = chunk.text.slice(span.start, span.end);
+        return { text, start: span.start, terms: new Set(indexTerms(text)), folded: fold(text) };
+      });
+      return sentences;
+    },
   };
 }
 
@@ -105,6 +110,13 @@ function entityMatches(e: EntityMention, view: ChunkView, documentFolded: string
   return 0;
 }
 
+/**
+ * Views kept for passages scored recently. A view holds term sets for the passage and each of its
+ * sentences (tens of kB): 50k of them took 1.7 GB at 100k passages. A question scores under a
+ * hundred passages, so a few thousand cover repeated and follow-up questions.
+ */
+const VIEW_CACHE_SIZE = 4_000;
+
 export class HybridRetriever {
   private readonly documentTermCache = new Map<string, Set<string>>();
 
@@ -119,7 +131,7 @@ export class HybridRetriever {
     const stats = this.snapshot.termStats;
     const n = stats.documentCount;
     if (n < 5_000) return query.searchTerms;
-    // Posting lists cost in proportion to their length (MiniSearch builds a map per hit), so common
+    // Posting lists cost in proportion to their length and every hit must be ranked, so common
     // syllables go first; bigrams are far more selective and carry the phrases.
     const selective = (t: string) => stats.documentFrequency(t) <= (t.includes('_') ? 0.08 : 0.02) * n;
     const ranked = query.searchTerms
@@ -135,11 +147,14 @@ export class HybridRetriever {
 
   view(chunk: Chunk): ChunkView {
     let v = this.viewCache.get(chunk.id);
-    if (!v) {
+    if (v) {
+      // Least recently used goes first: a Map iterates in insertion order, so re-insert on use.
+      this.viewCache.delete(chunk.id);
+    } else {
       v = buildChunkView(chunk);
-      if (this.viewCache.size >= 50_000) this.viewCache.delete(this.viewCache.keys().next().value as string);
-      this.viewCache.set(chunk.id, v);
+      if (this.viewCache.size >= VIEW_CACHE_SIZE) this.viewCache.delete(this.viewCache.keys().next().value as string);
     }
+    this.viewCache.set(chunk.id, v);
     return v;
   }
 
