@@ -63,7 +63,50 @@ export function normalizeText(input: string): string {
  * placement does not matter once marks are gone, so this skips that part of normalizeText.
  */
 export function fold(input: string): string {
+  // Fast path: a table lookup per UTF-16 unit. It covers ASCII, the Latin blocks Vietnamese uses,
+  // combining marks and typographic punctuation, where folding one character at a time is exactly
+  // folding the whole string; any other character takes the general path below. Folding runs on
+  // every candidate passage of every question, and the regex-with-callback form cost several ms.
+  const table = (foldTable ??= buildFoldTable());
+  const n = input.length;
+  const out = n <= SCRATCH.length ? SCRATCH : new Uint16Array(n);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    const m = table[input.charCodeAt(i)]!;
+    if (m >= 0) out[j++] = m;
+    else if (m === FOLD_SLOW) return foldSlow(input);
+  }
+  // The table holds no surrogates, so the units are well-formed UTF-16 in the machine's byte order.
+  return UTF16.decode(out.subarray(0, j));
+}
+
+/** The definition of folding; `fold` computes the same, faster, for the characters it knows. */
+export function foldSlow(input: string): string {
   return input.normalize('NFD').replace(FOLD_RE, foldChar).toLowerCase();
+}
+
+const FOLD_DROP = -2;
+const FOLD_SLOW = -1;
+const FOLD_RANGES: readonly [number, number][] = [
+  [0x0000, 0x024f],
+  [0x0300, 0x036f],
+  [0x1e00, 0x1eff],
+  [0x2000, 0x206f],
+  [0xfeff, 0xfeff],
+];
+const SCRATCH = new Uint16Array(16_384);
+const UTF16 = new TextDecoder(new Uint8Array(Uint16Array.of(1).buffer)[0] === 1 ? 'utf-16le' : 'utf-16be');
+let foldTable: Int32Array | undefined;
+
+function buildFoldTable(): Int32Array {
+  const table = new Int32Array(0x10000).fill(FOLD_SLOW);
+  for (const [from, to] of FOLD_RANGES) {
+    for (let c = from; c <= to; c++) {
+      const folded = foldSlow(String.fromCharCode(c));
+      table[c] = folded.length === 0 ? FOLD_DROP : folded.length === 1 ? folded.charCodeAt(0) : FOLD_SLOW;
+    }
+  }
+  return table;
 }
 
 // One pass over the decomposed text: marks vanish, đ becomes d, quotes and spaces are unified.

@@ -18,7 +18,7 @@
  * `originalText.slice(x.start, x.end) === x.text` for every block and footnote. Text is NFC with
  * white-space runs collapsed to one space.
  */
-import { getDocument, VerbosityLevel } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { loadPdfJs } from './pdfjs.js';
 import type { TextItem, TextMarkedContent } from 'pdfjs-dist/types/src/display/api.js';
 import { UnsupportedDocumentError, type FootnoteAnchor, type LoadedSource, type SourceBlock, type SourceFootnote } from './types.js';
 
@@ -268,6 +268,7 @@ export interface PdfResult extends LoadedSource {
  * corrupt, and image-only (scanned) PDFs.
  */
 export async function loadPdf(content: Buffer): Promise<PdfResult> {
+  const { getDocument, VerbosityLevel } = await loadPdfJs();
   const task = getDocument({
     // A copy: pdf.js transfers (detaches) the array it is given, which must not be the caller's.
     data: new Uint8Array(content),
