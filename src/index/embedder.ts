@@ -20,7 +20,7 @@ export interface EmbedderFactory {
   create(state?: unknown): IndexEmbedder;
 }
 
-export function localEmbedderFactory(dimensions = 512): EmbedderFactory {
+export function localEmbedderFactory(dimensions = 256): EmbedderFactory {
   const probe = new LocalHashEmbeddings({ dimensions });
   return {
     id: probe.id,

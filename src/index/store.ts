@@ -153,6 +153,17 @@ export interface WriteIndexInput {
  * keeps recall at query time.
  */
 export const HNSW_BUILD = { m: 32, efConstruction: 200, randomSeed: 100 };
+/**
+ * HNSW search beam (ef) for a graph of `count` passages. Larger graphs need a wider beam to keep
+ * recall@10 near exact search; short questions embed to sparse vectors, the hard case for a graph
+ * built between long passages. Measured with M 32 on the synthetic corpus: recall@10 0.98 needs
+ * ef ≈ 400 at 20k passages and ≈ 1300 at 100k, where a search then costs about 15–20 ms.
+ */
+export function searchBeamFor(count: number): number {
+  if (count <= 5_000) return 128;
+  return Math.min(1_300, Math.max(400, Math.round(count / 75)));
+}
+
 /** Passages embedded at a time: vectors go into the graph and are dropped batch by batch. */
 const EMBED_BATCH = 1000;
 
@@ -282,8 +293,7 @@ export async function loadIndex(indexDir: string, factory: EmbedderFactory, opti
   let vectors: HNSWLib;
   try {
     vectors = await HNSWLib.load(path.join(dir, 'hnsw'), embedder.embeddings);
-    // Larger graphs need a wider search beam to keep recall@10 near exact search.
-    vectors.index.setEf(options.efSearch ?? (vectors.index.getCurrentCount() > 10_000 ? 400 : 128));
+    vectors.index.setEf(options.efSearch ?? searchBeamFor(vectors.index.getCurrentCount()));
   } catch {
     // An empty corpus has no vector file; an empty store answers every search with nothing.
     vectors = new HNSWLib(embedder.embeddings, { space: 'cosine', numDimensions: 1 });

@@ -115,7 +115,7 @@ function entityMatches(e: EntityMention, view: ChunkView, documentFolded: string
  * sentences (tens of kB): 50k of them took 1.7 GB at 100k passages. A question scores under a
  * hundred passages, so a few thousand cover repeated and follow-up questions.
  */
-const VIEW_CACHE_SIZE = 4_000;
+const VIEW_CACHE_SIZE = 2_000;
 
 export class HybridRetriever {
   private readonly documentTermCache = new Map<string, Set<string>>();

@@ -63,7 +63,7 @@ describe('ingest pipeline', () => {
     const corpus = smallCorpus();
     const index = path.join(tempDir(), 'index');
     await ingestCorpus({ corpusDir: corpus, indexDir: index, embedderFactory: factory });
-    const other = localEmbedderFactory(256);
+    const other = localEmbedderFactory(128);
     const s = await ingestCorpus({ corpusDir: corpus, indexDir: index, embedderFactory: other });
     expect(s.rebuilt).toBe(true);
     expect(s.rebuildReason).toContain(other.id);
