@@ -4,6 +4,7 @@
  * so each message is answered exactly once, across redeliveries and restarts.
  */
 
+import { setMaxListeners } from 'node:events';
 import type { Language } from '../../answer/types.js';
 import type { IncomingMessage, MessageKind, Reply } from '../../bot/index.js';
 import type { Logger } from '../../logger.js';
@@ -100,6 +101,9 @@ export class ZaloAdapter {
   private readonly maxReplayAttempts: number;
 
   constructor(private readonly options: ZaloAdapterOptions) {
+    // Every send in flight listens on this one signal, and hundreds of chats can be answered at
+    // once: the default cap of 10 listeners would warn about a leak that is not one.
+    setMaxListeners(0, this.abort.signal);
     this.typingIntervalMs = options.typingIntervalMs ?? 4000;
     this.sendBackoffInitialMs = options.sendBackoffInitialMs ?? 500;
     this.sendBackoffMaxMs = options.sendBackoffMaxMs ?? 60_000;
