@@ -1,4 +1,3 @@
-import { indexTerms } from './tokenizer.js';
 import { fnv1a } from './hash.js';
 
 /**
@@ -19,16 +18,6 @@ export class TermStats {
     readonly documentCount: number,
     private readonly df: Map<number, number>,
   ) {}
-
-  static build(texts: Iterable<string>): TermStats {
-    const df = new Map<number, number>();
-    let n = 0;
-    for (const text of texts) {
-      n++;
-      for (const h of new Set(indexTerms(text).map(fnv1a))) df.set(h, (df.get(h) ?? 0) + 1);
-    }
-    return new TermStats(n, df);
-  }
 
   /** From document frequencies already counted elsewhere (the lexical index builder). */
   static fromCounts(documentCount: number, counts: Iterable<[string, number]>): TermStats {

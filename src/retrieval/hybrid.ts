@@ -1,6 +1,6 @@
 import { fold } from '../ingest/normalize.js';
 import { splitSentences } from '../ingest/sentences.js';
-import { indexTerms } from '../index/tokenizer.js';
+import { indexTermSet } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
 import type { Chunk } from '../ingest/types.js';
 import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
@@ -83,12 +83,12 @@ export function buildChunkView(chunk: Chunk): ChunkView {
   return {
     folded: fold([chunk.text, context].join(' ')).replace(/['’]/g, ''),
     terms: chunkTermSet(chunk),
-    contextTerms: new Set(indexTerms(context)),
+    contextTerms: indexTermSet(context),
     // Only the few passages an answer is composed from need their sentences: split on first use.
     get sentences() {
       sentences ??= splitSentences(chunk.text).map((span) => {
         const text = chunk.text.slice(span.start, span.end);
-        return { text, start: span.start, terms: new Set(indexTerms(text)), folded: fold(text) };
+        return { text, start: span.start, terms: indexTermSet(text), folded: fold(text) };
       });
       return sentences;
     },
@@ -99,7 +99,7 @@ export function chunkTermSet(chunk: Chunk, withContext = true): Set<string> {
   const m = chunk.metadata;
   const parts = [chunk.text];
   if (withContext) parts.push(m.sectionPath.join(' '), m.anchorSentence ?? '');
-  return new Set(indexTerms(parts.join(' \n ')));
+  return indexTermSet(parts.join(' \n '));
 }
 
 function entityMatches(e: EntityMention, view: ChunkView, documentFolded: string): number {
@@ -173,7 +173,7 @@ export class HybridRetriever {
     let terms = this.documentTermCache.get(documentId);
     if (!terms) {
       const m = this.snapshot.documentById.get(documentId)?.meta;
-      terms = new Set(indexTerms([m?.title, m?.heading, m?.issuer, m?.place, m?.outlet].filter(Boolean).join(' \n ')));
+      terms = indexTermSet([m?.title, m?.heading, m?.issuer, m?.place, m?.outlet].filter(Boolean).join(' \n '));
       this.documentTermCache.set(documentId, terms);
     }
     return terms;
@@ -274,13 +274,25 @@ export class HybridRetriever {
   }
 }
 
+/** Headings repeat across every passage of a section: their terms are worked out once. */
+const headingTermCache = new Map<string, Set<string>>();
+function headingTerms(heading: string): Set<string> {
+  let terms = headingTermCache.get(heading);
+  if (!terms) {
+    if (headingTermCache.size >= 20_000) headingTermCache.clear();
+    terms = indexTermSet(heading);
+    headingTermCache.set(heading, terms);
+  }
+  return terms;
+}
+
 /** Does the passage's heading (or a heading above it) name what the question asks for ("2.2. Nguyên nhân")? */
 export function focusInHeading(groups: readonly ConceptGroup[], chunk: Chunk): 'leaf' | 'ancestor' | undefined {
   const focus = groups.filter((g) => g.focus);
   if (!focus.length) return undefined;
   const path = chunk.metadata.sectionPath;
   const names = (heading: string) => {
-    const terms = new Set(indexTerms(heading));
+    const terms = headingTerms(heading);
     return focus.some((g) => g.alternatives.some((alt) => alt.length > 0 && alt.every((t) => terms.has(t))));
   };
   if (names(path[path.length - 1] ?? '')) return 'leaf';

@@ -3,7 +3,7 @@ import { fold } from '../ingest/normalize.js';
 import { splitSentences } from '../ingest/sentences.js';
 import type { ParsedDocument } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
-import { indexTerms } from '../index/tokenizer.js';
+import { indexTermSet } from '../index/tokenizer.js';
 import { isReferenceOnly, sentenceFigureFacts, type SentenceRec } from './facts.js';
 import { documentsByReference, resolveScope, topicTokens } from './scope.js';
 import type { ReportSummary, SectionRole, SummaryLine, SummaryResult, SummarySection } from './types.js';
@@ -118,7 +118,7 @@ function sectionCandidates(snapshot: IndexSnapshot, doc: ParsedDocument, pathKey
   if (!sentences.length) return [];
   // The section's own key terms: frequent here, rare in the corpus.
   const tf = new Map<string, number>();
-  for (const s of sentences) for (const t of new Set(indexTerms(s.text))) tf.set(t, (tf.get(t) ?? 0) + 1);
+  for (const s of sentences) for (const t of indexTermSet(s.text)) tf.set(t, (tf.get(t) ?? 0) + 1);
   const weighted = [...tf.entries()]
     .filter(([t]) => !/^\d/.test(t))
     .map(([t, n]) => [t, n * snapshot.termStats.idf(t)] as const)
@@ -126,7 +126,7 @@ function sectionCandidates(snapshot: IndexSnapshot, doc: ParsedDocument, pathKey
     .slice(0, 15);
   const key = new Map(weighted);
   const raw = sentences.map((rec, order) => {
-    const terms = new Set(indexTerms(rec.text));
+    const terms = indexTermSet(rec.text);
     let keyScore = 0;
     for (const t of terms) keyScore += key.get(t) ?? 0;
     // Long sentences collect more terms by sheer length; damp that.

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bigrams, indexTerms, syllables, wordTokens } from '../../src/index/tokenizer.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { bigrams, indexTerms, indexTermSet, syllables, wordTokens } from '../../src/index/tokenizer.js';
+import { corpusDir } from '../helpers.js';
 import { LexicalIndex } from '../../src/index/lexical.js';
 
 describe('Vietnamese tokenizer', () => {
@@ -10,6 +13,15 @@ describe('Vietnamese tokenizer', () => {
   it('adds syllable bigrams', () => {
     expect(bigrams(['bi', 'thu', 'cap'])).toEqual(['bi_thu', 'thu_cap']);
     expect(indexTerms('bí thư')).toEqual(['bi', 'thu', 'bi_thu']);
+  });
+
+  it('builds the same term set in one pass as indexTerms does', () => {
+    const samples = ['Bí thư, Chủ tịch: 27.023 đảng viên (76,28%) — 2a b', '', '   ', '12-2017 và 1.234,5'];
+    for (const f of readdirSync(corpusDir).filter((x) => x.endsWith('.txt'))) {
+      const text = readFileSync(path.join(corpusDir, f), 'utf8');
+      for (let i = 0; i < text.length; i += 700) samples.push(text.slice(i, i + 700));
+    }
+    for (const text of samples) expect(indexTermSet(text)).toEqual(new Set(indexTerms(text)));
   });
 
   it('keeps accented and folded forms aligned', () => {
