@@ -72,7 +72,7 @@ export interface ChunkView {
   /** Index terms of the passage with its headings and anchor sentence. */
   terms: Set<string>;
   /** Index terms of the headings and anchor sentence only. */
-  contextTerms: Set<string>;
+  readonly contextTerms: Set<string>;
   readonly sentences: { text: string; start: number; terms: Set<string>; folded: string }[];
 }
 
@@ -80,10 +80,14 @@ export function buildChunkView(chunk: Chunk): ChunkView {
   const m = chunk.metadata;
   const context = [m.sectionPath.join(' '), m.anchorSentence ?? ''].join(' \n ');
   let sentences: ChunkView['sentences'] | undefined;
+  let contextTerms: Set<string> | undefined;
   return {
     folded: fold([chunk.text, context].join(' ')).replace(/['’]/g, ''),
     terms: chunkTermSet(chunk),
-    contextTerms: indexTermSet(context),
+    get contextTerms() {
+      contextTerms ??= indexTermSet(context);
+      return contextTerms;
+    },
     // Only the few passages an answer is composed from need their sentences: split on first use.
     get sentences() {
       sentences ??= splitSentences(chunk.text).map((span) => {
