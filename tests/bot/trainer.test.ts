@@ -1,20 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationCore, FakeKnowledgeBase, type AccessPolicy, type IncomingMessage, type Reply } from '../../src/bot/index.js';
 import { TrainerExtension } from '../../src/trainer/extension.js';
-import { openCorpus, type Corpus } from '../trainer/helpers.js';
+import { useCorpus } from '../trainer/helpers.js';
 
 /** The trainer wired into the conversation core as an extension (what every channel does). */
 
-let corpus: Corpus;
-beforeAll(async () => {
-  corpus = await openCorpus();
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 let dir: string;
 beforeEach(async () => {

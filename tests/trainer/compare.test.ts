@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadMessages } from '../../src/bot/messages.js';
 import { renderReply } from '../../src/channels/telegram/format.js';
 import { compareSides, parseCompareArgs } from '../../src/trainer/compare.js';
 import { comparisonReplies } from '../../src/trainer/render.js';
 import type { ComparisonResult } from '../../src/trainer/types.js';
-import type { IndexSnapshot } from '../../src/index/store.js';
-import { openCorpus, type Corpus } from './helpers.js';
+import { useCorpus } from './helpers.js';
 
-let corpus: Corpus;
-let snapshot: IndexSnapshot;
-beforeAll(async () => {
-  corpus = await openCorpus();
-  snapshot = corpus.snapshot;
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 const NUMBER = /\d+(?:[.,]\d+)*(?:\/\d+)?%?/g;
 
@@ -25,7 +16,7 @@ function checkFigures(result: ComparisonResult): void {
   for (const row of result.rows) {
     for (const cell of row.sides) {
       for (const f of cell) {
-        const chunk = snapshot.chunkById.get(f.citation.chunkId)!;
+        const chunk = corpus.snapshot.chunkById.get(f.citation.chunkId)!;
         expect(chunk.text).toContain(f.citation.quote);
         expect(f.citation.quote).toContain(f.text);
         for (const n of f.text.match(NUMBER) ?? []) expect(f.citation.quote).toContain(n);
@@ -44,7 +35,7 @@ describe('/sosanh comparisons', () => {
   });
 
   it('puts An Giang and Kon Tum side by side on the secretary-cum-chairman model, each figure cited', () => {
-    const result = compareSides(snapshot, 'An Giang | Kon Tum: bí thư đồng thời là chủ tịch');
+    const result = compareSides(corpus.snapshot, 'An Giang | Kon Tum: bí thư đồng thời là chủ tịch');
     checkFigures(result);
     if (result.kind !== 'comparison') return;
     expect(result.sides.map((s) => s.label)).toEqual(['An Giang', 'Kon Tum']);
@@ -68,7 +59,7 @@ describe('/sosanh comparisons', () => {
   it('renders within three Telegram messages and numbers every source', () => {
     const messages = loadMessages();
     for (const args of ['An Giang | Kon Tum', 'An Giang | Kon Tum: bí thư đồng thời là chủ tịch', '303-BC/TU | 381-BC/TU', '2018 | 2019']) {
-      const result = compareSides(snapshot, args);
+      const result = compareSides(corpus.snapshot, args);
       checkFigures(result);
       const replies = comparisonReplies(result, 'vi', '');
       const rendered = replies.flatMap((r) => renderReply(r, messages));
@@ -80,12 +71,12 @@ describe('/sosanh comparisons', () => {
   });
 
   it('compares periods and documents, and explains bad input', () => {
-    const periods = compareSides(snapshot, '2018 | 2019');
+    const periods = compareSides(corpus.snapshot, '2018 | 2019');
     expect(periods.kind).toBe('comparison');
     if (periods.kind === 'comparison') expect(periods.sides.map((s) => s.kind)).toEqual(['period', 'period']);
-    expect(compareSides(snapshot, 'An Giang')).toEqual({ kind: 'usage' });
-    expect(compareSides(snapshot, 'An Giang | Hà Nội')).toEqual({ kind: 'unknown', side: 'Hà Nội' });
-    const none = compareSides(snapshot, 'An Giang | Kon Tum: qwxyzzy');
+    expect(compareSides(corpus.snapshot, 'An Giang')).toEqual({ kind: 'usage' });
+    expect(compareSides(corpus.snapshot, 'An Giang | Hà Nội')).toEqual({ kind: 'unknown', side: 'Hà Nội' });
+    const none = compareSides(corpus.snapshot, 'An Giang | Kon Tum: qwxyzzy');
     expect(none).toMatchObject({ kind: 'comparison', rows: [] });
     expect(comparisonReplies(none, 'vi', '')[0]!.blocks[0]!.text).toMatch(/Không tìm thấy số liệu/);
   });

@@ -1,22 +1,31 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { ReportAssistant } from '../../src/answer/assistant.js';
 import { localEmbedderFactory } from '../../src/index/embedder.js';
 import type { IndexSnapshot } from '../../src/index/store.js';
+import { corpusDir } from '../helpers.js';
 
-/** The real corpus, indexed once per test file into a temporary directory (never data/index). */
-export const CORPUS_DIR = fileURLToPath(new URL('../../corpus', import.meta.url));
-
-export interface Corpus {
-  snapshot: IndexSnapshot;
-  dir: string;
-  close(): Promise<void>;
-}
-
-export async function openCorpus(): Promise<Corpus> {
-  const dir = await mkdtemp(join(tmpdir(), 'trainer-'));
-  const assistant = await ReportAssistant.open({ corpusDir: CORPUS_DIR, indexDir: join(dir, 'index'), embedderFactory: localEmbedderFactory() });
-  return { snapshot: assistant.index, dir, close: () => rm(dir, { recursive: true, force: true }) };
+/**
+ * The real corpus, indexed once per calling test file into a temporary directory (never
+ * data/index) before its tests, and removed after them. The snapshot is there from inside a test
+ * (or a hook registered later) on.
+ */
+export function useCorpus(): { readonly snapshot: IndexSnapshot } {
+  let dir: string | undefined;
+  let snapshot: IndexSnapshot | undefined;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trainer-'));
+    snapshot = (await ReportAssistant.open({ corpusDir, indexDir: join(dir, 'index'), embedderFactory: localEmbedderFactory() })).index;
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get snapshot(): IndexSnapshot {
+      if (!snapshot) throw new Error('useCorpus: the corpus is opened in beforeAll; read it from a test');
+      return snapshot;
+    },
+  };
 }

@@ -1,28 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fold } from '../../src/ingest/normalize.js';
 import { corpusFacts, figureIdentity, figureKind, sentenceFigureFacts, type SentenceRec } from '../../src/trainer/facts.js';
 import { figureDistractors, generateQuiz } from '../../src/trainer/quiz.js';
 import { POLL_LIMITS, quizPollFor } from '../../src/trainer/render.js';
 import { seededRng } from '../../src/trainer/random.js';
 import type { QuizQuestion } from '../../src/trainer/types.js';
-import type { IndexSnapshot } from '../../src/index/store.js';
-import { openCorpus, type Corpus } from './helpers.js';
+import { useCorpus } from './helpers.js';
 
-let corpus: Corpus;
-let snapshot: IndexSnapshot;
-beforeAll(async () => {
-  corpus = await openCorpus();
-  snapshot = corpus.snapshot;
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 const DOC_NUMBER_SUFFIX = /^\d+(.*)$/;
 
 /** Every property a generated question must have, whatever its kind. */
 function checkQuestion(q: QuizQuestion): void {
-  const chunk = snapshot.chunkById.get(q.citation.chunkId);
+  const chunk = corpus.snapshot.chunkById.get(q.citation.chunkId);
   expect(chunk, q.id).toBeDefined();
   // The citation quotes the passage verbatim.
   expect(chunk!.text).toContain(q.citation.quote);
@@ -76,7 +67,7 @@ function checkQuestion(q: QuizQuestion): void {
     expect(new Set(ids).size).toBe(ids.length);
   }
   if (q.kind === 'place') {
-    const places = new Set(corpusFacts(snapshot).placeDisplay.values());
+    const places = new Set(corpusFacts(corpus.snapshot).placeDisplay.values());
     for (const o of q.options) expect(places.has(o), o).toBe(true);
   }
   if (q.kind === 'docnumber') {
@@ -90,10 +81,10 @@ function checkQuestion(q: QuizQuestion): void {
 
 describe('quiz generation on each report', () => {
   it('produces valid, cited, non-repeating questions for every document', () => {
-    for (const doc of snapshot.documents) {
+    for (const doc of corpus.snapshot.documents) {
       const topic = doc.meta.number ?? doc.meta.id;
       for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
-        const { questions, scope } = generateQuiz(snapshot, { topic, count: 8, seed });
+        const { questions, scope } = generateQuiz(corpus.snapshot, { topic, count: 8, seed });
         expect(scope?.kind, topic).toBe('document');
         // The Đức Thọ article is short (a dozen sentences, few figures): fewer questions there.
         expect(questions.length, `${topic} seed ${seed}`).toBeGreaterThanOrEqual(doc.chunks.length < 10 ? 3 : 6);
@@ -109,7 +100,7 @@ describe('quiz generation on each report', () => {
   });
 
   it('mixes kinds over the whole corpus and never asks from reference-only footnotes or short fragments', () => {
-    const { questions } = generateQuiz(snapshot, { count: 30, seed: 'mix' });
+    const { questions } = generateQuiz(corpus.snapshot, { count: 30, seed: 'mix' });
     expect(questions.length).toBe(30);
     const kinds = new Set(questions.map((q) => q.kind));
     for (const k of ['figure', 'truefalse', 'place', 'docnumber']) expect(kinds.has(k as QuizQuestion['kind']), k).toBe(true);
@@ -122,7 +113,7 @@ describe('quiz generation on each report', () => {
 
   it('holds over long rounds across the whole corpus', () => {
     for (const seed of ['a', 'b', 'c']) {
-      const { questions } = generateQuiz(snapshot, { count: 50, seed });
+      const { questions } = generateQuiz(corpus.snapshot, { count: 50, seed });
       expect(questions.length).toBeGreaterThanOrEqual(40);
       for (const q of questions) checkQuestion(q);
       expect(new Set(questions.map((q) => q.sentenceKey)).size).toBe(questions.length);
@@ -130,55 +121,55 @@ describe('quiz generation on each report', () => {
   });
 
   it('is deterministic for a seed and differs across seeds', () => {
-    const a = generateQuiz(snapshot, { count: 6, seed: 42 }).questions;
-    const b = generateQuiz(snapshot, { count: 6, seed: 42 }).questions;
-    const c = generateQuiz(snapshot, { count: 6, seed: 43 }).questions;
+    const a = generateQuiz(corpus.snapshot, { count: 6, seed: 42 }).questions;
+    const b = generateQuiz(corpus.snapshot, { count: 6, seed: 42 }).questions;
+    const c = generateQuiz(corpus.snapshot, { count: 6, seed: 43 }).questions;
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     expect(JSON.stringify(c)).not.toBe(JSON.stringify(a));
   });
 
   it('excludes what a round already asked', () => {
-    const first = generateQuiz(snapshot, { topic: 'An Giang', count: 5, seed: 7 }).questions;
+    const first = generateQuiz(corpus.snapshot, { topic: 'An Giang', count: 5, seed: 7 }).questions;
     const exclude = first.flatMap((q) => [q.sentenceKey, q.id]);
-    const second = generateQuiz(snapshot, { topic: 'An Giang', count: 5, seed: 7, exclude }).questions;
+    const second = generateQuiz(corpus.snapshot, { topic: 'An Giang', count: 5, seed: 7, exclude }).questions;
     expect(second.length).toBeGreaterThan(0);
     for (const q of second) expect(exclude).not.toContain(q.sentenceKey);
   });
 
   it('narrows by place, document number, year and keyword', () => {
-    const angiang = generateQuiz(snapshot, { topic: 'An Giang', count: 6, seed: 1 });
+    const angiang = generateQuiz(corpus.snapshot, { topic: 'An Giang', count: 6, seed: 1 });
     expect(angiang.scope?.kind).toBe('place');
     for (const q of angiang.questions) expect(q.citation.document).toBe('ttxvn-2019-an-giang-nhan-rong-mo-hinh');
 
-    const r381 = generateQuiz(snapshot, { topic: '381-BC/TU', count: 6, seed: 1 });
+    const r381 = generateQuiz(corpus.snapshot, { topic: '381-BC/TU', count: 6, seed: 1 });
     for (const q of r381.questions) expect(q.citation.document).toBe('kontum-381-BC-TU-2019-so-ket-bi-thu-dong-thoi-chu-tich-xa');
 
-    const folded = generateQuiz(snapshot, { topic: 'an giang', count: 3, seed: 1 });
+    const folded = generateQuiz(corpus.snapshot, { topic: 'an giang', count: 3, seed: 1 });
     expect(folded.questions.length).toBeGreaterThan(0);
     for (const q of folded.questions) expect(q.citation.document).toBe('ttxvn-2019-an-giang-nhan-rong-mo-hinh');
 
-    const pet = generateQuiz(snapshot, { topic: 'Đăk Pét', count: 3, seed: 1 });
+    const pet = generateQuiz(corpus.snapshot, { topic: 'Đăk Pét', count: 3, seed: 1 });
     expect(pet.questions.length).toBeGreaterThan(0);
-    for (const q of pet.questions) expect(snapshot.chunkById.get(q.citation.chunkId)!.text).toMatch(/Đăk Pét/);
+    for (const q of pet.questions) expect(corpus.snapshot.chunkById.get(q.citation.chunkId)!.text).toMatch(/Đăk Pét/);
 
-    const year = generateQuiz(snapshot, { topic: '2018', count: 3, seed: 1 });
+    const year = generateQuiz(corpus.snapshot, { topic: '2018', count: 3, seed: 1 });
     for (const q of year.questions) expect(q.citation.document).toBe('kontum-303-BC-TU-2018-tong-ket-nghi-quyet-22');
 
-    const keyword = generateQuiz(snapshot, { topic: 'chi bộ quân sự', count: 3, seed: 1 });
+    const keyword = generateQuiz(corpus.snapshot, { topic: 'chi bộ quân sự', count: 3, seed: 1 });
     expect(keyword.questions.length).toBeGreaterThan(0);
     for (const q of keyword.questions) {
-      const c = snapshot.chunkById.get(q.citation.chunkId)!;
+      const c = corpus.snapshot.chunkById.get(q.citation.chunkId)!;
       expect(fold([c.text, ...c.metadata.sectionPath].join(' '))).toContain('chi bo quan su');
     }
 
-    expect(generateQuiz(snapshot, { topic: 'Hà Nội', count: 3 }).scope).toBeUndefined();
-    expect(generateQuiz(snapshot, { topic: 'qwxyzzy', count: 3 }).questions).toEqual([]);
+    expect(generateQuiz(corpus.snapshot, { topic: 'Hà Nội', count: 3 }).scope).toBeUndefined();
+    expect(generateQuiz(corpus.snapshot, { topic: 'qwxyzzy', count: 3 }).questions).toEqual([]);
   });
 });
 
 describe('figure distractors', () => {
   const sentenceWith = (text: string): SentenceRec => {
-    const doc = snapshot.documents[0]!;
+    const doc = corpus.snapshot.documents[0]!;
     return { chunk: doc.chunks[0]!, doc, text, start: 0, key: `test@${text}`, folded: fold(text), quizable: true };
   };
   const cases: [string, string, RegExp][] = [
@@ -194,7 +185,7 @@ describe('figure distractors', () => {
       const fact = sentenceFigureFacts(sentenceWith(text)).find((f) => f.raw === raw)!;
       expect(fact).toBeDefined();
       for (const seed of [1, 2, 3, 4, 5]) {
-        const wrong = figureDistractors(fact, corpusFacts(snapshot), seededRng(seed));
+        const wrong = figureDistractors(fact, corpusFacts(corpus.snapshot), seededRng(seed));
         expect(wrong).toHaveLength(3);
         expect(new Set(wrong.map(figureIdentity)).size).toBe(3);
         for (const w of wrong) {
@@ -223,7 +214,7 @@ describe('figure distractors', () => {
 
 describe('stems', () => {
   it('never give the answer away in the source label or elsewhere in the passage', () => {
-    const { questions } = generateQuiz(snapshot, { count: 40, seed: 'leak' });
+    const { questions } = generateQuiz(corpus.snapshot, { count: 40, seed: 'leak' });
     for (const q of questions) {
       if (q.kind === 'truefalse' || q.kind === 'figure') continue;
       expect(fold(q.text), q.text).not.toContain(fold(q.options[q.answer]!));

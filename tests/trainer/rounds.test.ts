@@ -1,25 +1,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationCore, FakeKnowledgeBase, loadMessages, type IncomingMessage, type Reply } from '../../src/bot/index.js';
 import { Trainer } from '../../src/trainer/commands.js';
 import { withTrainerMessages } from '../../src/trainer/messages.js';
 import { generateQuiz } from '../../src/trainer/quiz.js';
 import type { TrainerReply } from '../../src/trainer/render.js';
 import { Rounds } from '../../src/trainer/rounds.js';
-import type { IndexSnapshot } from '../../src/index/store.js';
-import { openCorpus, type Corpus } from './helpers.js';
+import { useCorpus } from './helpers.js';
 
-let corpus: Corpus;
-let snapshot: IndexSnapshot;
-beforeAll(async () => {
-  corpus = await openCorpus();
-  snapshot = corpus.snapshot;
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 let dir: string;
 beforeEach(async () => {
@@ -34,7 +25,7 @@ const text = (replies: Reply[]) => replies.flatMap((r) => r.blocks.map((b) => b.
 describe('Rounds', () => {
   it('keeps the scoreboard across a restart (new instance, same file)', async () => {
     const file = join(dir, 'quiz.json');
-    const [q1, q2] = generateQuiz(snapshot, { count: 2, seed: 5 }).questions;
+    const [q1, q2] = generateQuiz(corpus.snapshot, { count: 2, seed: 5 }).questions;
     const a = await Rounds.open({ file });
     await a.start('chat1', { topic: '', seed: 's' });
     await a.ask('chat1', q1!);
@@ -78,7 +69,7 @@ function msg(partial: Partial<IncomingMessage>): IncomingMessage {
 
 describe('trainer commands on the conversation core', () => {
   async function setup(stateFile?: string) {
-    const trainer = await Trainer.create({ snapshot: () => snapshot, ...(stateFile ? { stateFile } : {}), now: () => 1_700_000_000_000 });
+    const trainer = await Trainer.create({ snapshot: () => corpus.snapshot, ...(stateFile ? { stateFile } : {}), now: () => 1_700_000_000_000 });
     const core = await ConversationCore.create({
       knowledge: new FakeKnowledgeBase(),
       channel: 'console',

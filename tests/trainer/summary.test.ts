@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadMessages } from '../../src/bot/messages.js';
 import { renderReply, TELEGRAM_MAX_MESSAGE_CHARS } from '../../src/channels/telegram/format.js';
 import { sectionLabel } from '../../src/ingest/structure.js';
 import { summaryReplies } from '../../src/trainer/render.js';
 import { summarizeReport } from '../../src/trainer/summary.js';
-import type { IndexSnapshot } from '../../src/index/store.js';
-import { openCorpus, type Corpus } from './helpers.js';
+import { useCorpus } from './helpers.js';
 
-let corpus: Corpus;
-let snapshot: IndexSnapshot;
-beforeAll(async () => {
-  corpus = await openCorpus();
-  snapshot = corpus.snapshot;
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 describe('/tomtat summaries', () => {
   it('cite every section they mention and quote the report verbatim', () => {
-    for (const doc of snapshot.documents) {
-      const result = summarizeReport(snapshot, doc.meta.number ?? doc.meta.id);
+    for (const doc of corpus.snapshot.documents) {
+      const result = summarizeReport(corpus.snapshot, doc.meta.number ?? doc.meta.id);
       expect(result.kind, doc.meta.id).toBe('summary');
       if (result.kind !== 'summary') continue;
       const s = result.summary;
@@ -36,7 +27,7 @@ describe('/tomtat summaries', () => {
         for (const line of section.lines) {
           expect(line.citation.section).toBe(sectionLabel(section.path));
           expect(line.citation.document).toBe(doc.meta.id);
-          const chunk = snapshot.chunkById.get(line.citation.chunkId)!;
+          const chunk = corpus.snapshot.chunkById.get(line.citation.chunkId)!;
           expect(chunk.metadata.sectionPath).toEqual(section.path);
           expect(chunk.text).toContain(line.citation.quote);
           // The line is the quote, or its beginning cut at a word boundary.
@@ -47,8 +38,8 @@ describe('/tomtat summaries', () => {
   });
 
   it('cover lessons, recommendations and tasks where the report has them', () => {
-    const r303 = summarizeReport(snapshot, '303-BC/TU');
-    const r381 = summarizeReport(snapshot, '381');
+    const r303 = summarizeReport(corpus.snapshot, '303-BC/TU');
+    const r381 = summarizeReport(corpus.snapshot, '381');
     if (r303.kind !== 'summary' || r381.kind !== 'summary') throw new Error('expected summaries');
     const roles = (r: typeof r303) => (r.kind === 'summary' ? new Set(r.summary.sections.filter((s) => s.lines.length).map((s) => s.role)) : new Set());
     expect(roles(r303)).toEqual(new Set(['body', 'lessons', 'recommendations']));
@@ -59,8 +50,8 @@ describe('/tomtat summaries', () => {
 
   it('fit in at most three Telegram messages', () => {
     const messages = loadMessages();
-    for (const doc of snapshot.documents) {
-      const replies = summaryReplies(summarizeReport(snapshot, doc.meta.id), 'vi');
+    for (const doc of corpus.snapshot.documents) {
+      const replies = summaryReplies(summarizeReport(corpus.snapshot, doc.meta.id), 'vi');
       const rendered = replies.flatMap((r) => renderReply(r, messages));
       expect(rendered.length, doc.meta.id).toBeLessThanOrEqual(3);
       for (const m of rendered) expect(m.html.length).toBeLessThanOrEqual(TELEGRAM_MAX_MESSAGE_CHARS);
@@ -69,15 +60,15 @@ describe('/tomtat summaries', () => {
   });
 
   it('asks which document when none or several match', () => {
-    const none = summarizeReport(snapshot, '');
+    const none = summarizeReport(corpus.snapshot, '');
     expect(none).toMatchObject({ kind: 'choose', noMatch: false });
-    if (none.kind === 'choose') expect(none.candidates).toHaveLength(snapshot.documents.length);
-    const several = summarizeReport(snapshot, 'Kon Tum');
+    if (none.kind === 'choose') expect(none.candidates).toHaveLength(corpus.snapshot.documents.length);
+    const several = summarizeReport(corpus.snapshot, 'Kon Tum');
     expect(several.kind).toBe('choose');
     if (several.kind === 'choose') expect(several.candidates.map((c) => c.number).sort()).toEqual(['303-BC/TU', '381-BC/TU']);
-    expect(summarizeReport(snapshot, 'qwxyzzy')).toMatchObject({ kind: 'choose', noMatch: true });
-    expect(summarizeReport(snapshot, 'An Giang')).toMatchObject({ kind: 'summary', summary: { document: { id: 'ttxvn-2019-an-giang-nhan-rong-mo-hinh' } } });
-    expect(summarizeReport(snapshot, 'Đức Thọ')).toMatchObject({ kind: 'summary' });
+    expect(summarizeReport(corpus.snapshot, 'qwxyzzy')).toMatchObject({ kind: 'choose', noMatch: true });
+    expect(summarizeReport(corpus.snapshot, 'An Giang')).toMatchObject({ kind: 'summary', summary: { document: { id: 'ttxvn-2019-an-giang-nhan-rong-mo-hinh' } } });
+    expect(summarizeReport(corpus.snapshot, 'Đức Thọ')).toMatchObject({ kind: 'summary' });
     const text = summaryReplies(none, 'vi').flatMap((r) => r.blocks.map((b) => b.text)).join('\n');
     expect(text).toContain('/tomtat 381-BC/TU');
   });

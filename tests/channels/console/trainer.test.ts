@@ -2,19 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeKnowledgeBase } from '../../../src/bot/index.js';
 import { startConsole } from '../../../src/channels/console/index.js';
 import { TrainerExtension } from '../../../src/trainer/extension.js';
-import { openCorpus, type Corpus } from '../../trainer/helpers.js';
+import { useCorpus } from '../../trainer/helpers.js';
 
-let corpus: Corpus;
+const corpus = useCorpus();
 const dirs: string[] = [];
-beforeAll(async () => {
-  corpus = await openCorpus();
-});
 afterAll(async () => {
-  await corpus.close();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 

@@ -1,21 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TrainerExtension } from '../../../src/trainer/extension.js';
-import { openCorpus, type Corpus } from '../../trainer/helpers.js';
+import { useCorpus } from '../../trainer/helpers.js';
 import { FakeBotApi } from './fakeBotApi.js';
 import { GROUP_ID, OTHER, startHarness, TOKEN, USER, waitFor, type Harness } from './helpers.js';
 
 /** The trainer on the Telegram channel, end to end against the fake Bot API. */
 
-let corpus: Corpus;
-beforeAll(async () => {
-  corpus = await openCorpus();
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

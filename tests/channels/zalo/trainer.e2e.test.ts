@@ -1,19 +1,13 @@
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TrainerExtension } from '../../../src/trainer/extension.js';
-import { openCorpus, type Corpus } from '../../trainer/helpers.js';
+import { useCorpus } from '../../trainer/helpers.js';
 import { textUpdate } from './fakeZaloApi.js';
 import { delay, startHarness, type Harness } from './harness.js';
 
 /** The trainer on the Zalo channel: numbered options, answers typed as numbers. */
 
-let corpus: Corpus;
-beforeAll(async () => {
-  corpus = await openCorpus();
-});
-afterAll(async () => {
-  await corpus.close();
-});
+const corpus = useCorpus();
 
 const extension = (stateDir: string) => TrainerExtension.create({ snapshot: () => corpus.snapshot, stateFile: join(stateDir, 'zalo-quiz.json') });
 
