@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import { ReportAssistant } from '../src/answer/assistant.js';
 import { localEmbedderFactory } from '../src/index/embedder.js';
 
@@ -44,4 +45,15 @@ export function whenReady(child: ChildProcess): Promise<ChildProcess> {
 export function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Unhandled promise rejections seen until the current test ends (the listener goes with it). */
+export function collectUnhandledRejections(): unknown[] {
+  const seen: unknown[] = [];
+  const listener = (e: unknown) => seen.push(e);
+  process.on('unhandledRejection', listener);
+  onTestFinished(() => {
+    process.off('unhandledRejection', listener);
+  });
+  return seen;
 }

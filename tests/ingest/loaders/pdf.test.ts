@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { groupLines, loadPdf, plainText, REASON_CORRUPT_PDF, REASON_ENCRYPTED_PDF, REASON_NO_TEXT_PDF } from '../../../src/ingest/loaders/pdf.js';
 import { makeCorruptDocx, makeEncryptedPdf, makeFootnotePdf, makeImageOnlyPdf, makeStyledPdf, makeTextPdf, makeUnicodePdf, pdfSafeText } from '../../fixtures/makeFixtures.js';
 import { reason } from './helpers.js';
+import { collectUnhandledRejections } from '../../helpers.js';
 
 
 const REPORT_LINES = [
@@ -128,16 +129,10 @@ describe('loadPdf', () => {
   });
 
   it('leaks no unhandled rejections across many bad inputs', async () => {
-    const seen: unknown[] = [];
-    const onRejection = (e: unknown) => seen.push(e);
-    process.on('unhandledRejection', onRejection);
-    try {
-      const inputs = [makeEncryptedPdf(), makeCorruptDocx(), await makeImageOnlyPdf(), Buffer.from('%PDF-1.7\n')];
-      await Promise.all(inputs.map((b) => loadPdf(b).catch(() => undefined)));
-      await new Promise((r) => setTimeout(r, 200));
-    } finally {
-      process.off('unhandledRejection', onRejection);
-    }
+    const seen = collectUnhandledRejections();
+    const inputs = [makeEncryptedPdf(), makeCorruptDocx(), await makeImageOnlyPdf(), Buffer.from('%PDF-1.7\n')];
+    await Promise.all(inputs.map((b) => loadPdf(b).catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, 200));
     expect(seen).toEqual([]);
   });
 });
