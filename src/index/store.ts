@@ -283,10 +283,11 @@ async function pruneVersions(indexDir: string, active: string): Promise<void> {
 export async function loadIndex(indexDir: string, factory: EmbedderFactory, options: { efSearch?: number } = {}): Promise<IndexSnapshot> {
   const dir = await currentVersionDir(indexDir);
   if (!dir) throw new IndexMissingError(indexDir);
-  const [manifestRaw, docsRaw, lexicalRaw, embedderRaw, termsRaw, namesRaw] = await Promise.all(
-    ['manifest.json', 'documents.json', 'lexical.json', 'embedder.json', 'terms.json', 'names.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8')),
-  );
-  const lexical = LexicalIndex.deserialize(JSON.parse(lexicalRaw!) as LexicalHeader, await fs.readFile(path.join(dir, 'lexical.bin')));
+  const [[manifestRaw, docsRaw, lexicalRaw, embedderRaw, termsRaw, namesRaw], lexicalBinary] = await Promise.all([
+    Promise.all(['manifest.json', 'documents.json', 'lexical.json', 'embedder.json', 'terms.json', 'names.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8'))),
+    fs.readFile(path.join(dir, 'lexical.bin')),
+  ]);
+  const lexical = LexicalIndex.deserialize(JSON.parse(lexicalRaw!) as LexicalHeader, lexicalBinary);
   const manifest = JSON.parse(manifestRaw!) as IndexManifest;
   const documents = JSON.parse(docsRaw!) as ParsedDocument[];
   const embedderSaved = JSON.parse(embedderRaw!) as { id: string; state: unknown };

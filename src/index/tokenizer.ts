@@ -12,13 +12,8 @@ const TOKEN_RE = /\d+(?:[.,]\d+)*|[a-z0-9]+/g;
 
 /** Folded syllables and canonical numbers, in order. */
 export function syllables(text: string): string[] {
-  const folded = fold(text);
-  const out: string[] = [];
-  for (const m of folded.matchAll(TOKEN_RE)) {
-    const t = m[0];
-    out.push(/^\d/.test(t) ? canonicalNumber(t) : t);
-  }
-  return out;
+  // TOKEN_RE tries the number form first, so a token starting with a digit is a number.
+  return (fold(text).match(TOKEN_RE) ?? []).map((t) => (t.charCodeAt(0) <= 0x39 ? canonicalNumber(t) : t));
 }
 
 export const BIGRAM_JOINER = '_';
@@ -42,9 +37,7 @@ export function indexTerms(text: string): string[] {
 export function indexTermSet(text: string): Set<string> {
   const out = new Set<string>();
   let prev = '';
-  for (const raw of fold(text).match(TOKEN_RE) ?? []) {
-    // TOKEN_RE tries the number form first, so a token starting with a digit is a number.
-    const t = raw.charCodeAt(0) <= 0x39 ? canonicalNumber(raw) : raw;
+  for (const t of syllables(text)) {
     out.add(t);
     if (prev) out.add(prev + BIGRAM_JOINER + t);
     prev = t;
