@@ -1,22 +1,20 @@
+import { seededRng } from '../trainer/random.js';
+
 /**
- * A small seeded PRNG (mulberry32). The synthetic corpus and the sampled question sets must be
- * identical from run to run so that figures in docs/BENCHMARKS.md can be compared across
- * commits; Math.random() cannot be seeded.
+ * A seeded PRNG (the quizzes' mulberry32, with helpers). The synthetic corpus and the sampled
+ * question sets must be identical from run to run so that figures in docs/BENCHMARKS.md can be
+ * compared across commits; Math.random() cannot be seeded.
  */
 export class Rng {
-  private state: number;
+  private readonly source: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.source = seededRng(seed);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.source();
   }
 
   /** Integer in [min, max] (both inclusive). */

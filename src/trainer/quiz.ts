@@ -19,7 +19,8 @@ import {
   type SentenceRec,
 } from './facts.js';
 import { tt } from './messages.js';
-import { hashString, randInt, seededRng, shuffle, type Rng } from './random.js';
+import { fnv1a } from '../index/hash.js';
+import { randInt, seededRng, shuffle, type Rng } from './random.js';
 import { inScope, resolveScope, type Scope } from './scope.js';
 import type { QuestionKind, QuizQuestion } from './types.js';
 
@@ -303,7 +304,7 @@ function fitStem(lang: Language, key: string, source: string, passageText: strin
 }
 
 function questionId(kind: QuestionKind, t: Target): string {
-  return `q${hashString(`${kind}|${t.sentence.key}|${t.answer}`).toString(36)}`;
+  return `q${fnv1a(`${kind}|${t.sentence.key}|${t.answer}`).toString(36)}`;
 }
 
 /**

@@ -3,20 +3,13 @@
  * replayed after a restart and tests can pin exact output. Math.random is never used.
  */
 
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv1a } from '../index/hash.js';
 
 export type Rng = () => number;
 
 /** mulberry32: tiny, fast and good enough for shuffling quiz questions. */
 export function seededRng(seed: string | number): Rng {
-  let a = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
+  let a = typeof seed === 'number' ? seed >>> 0 : fnv1a(seed);
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
