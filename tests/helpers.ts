@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
-import { ReportAssistant } from '../src/answer/assistant.js';
+import { ReportAssistant } from '../src/app/assistant.js';
 import { localEmbedderFactory } from '../src/index/embedder.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -276,35 +276,9 @@ export interface ComposeInput {
   view?: (chunk: Chunk) => ChunkView;
 }
 
-export function documentList(snapshot: IndexSnapshot): string {
-  return snapshot.documents.map((d) => d.meta.title).join('; ');
-}
-
-const placeListCache = new WeakMap<IndexSnapshot, string>();
-
-/**
- * The places the corpus covers, spelled as the documents spell them. Each spelling is looked up
- * in one passage found through the lexical index, so the cost does not grow with the corpus.
- */
-export function placeList(snapshot: IndexSnapshot): string {
-  const cached = placeListCache.get(snapshot);
-  if (cached !== undefined) return cached;
-  const shown: string[] = [];
-  for (const p of [...snapshot.names.places].sort()) {
-    if (shown.length >= 12) break;
-    const words = p.split(' ');
-    const hit = snapshot.lexical.search([words.slice(0, 2).join('_')], 1)[0];
-    const chunk = hit && snapshot.chunkById.get(hit.chunkId);
-    const s = chunk && displayOf(chunk.text, p);
-    if (s) shown.push(s);
-  }
-  const list = shown.sort((a, b) => a.localeCompare(b, 'vi')).join(', ');
-  placeListCache.set(snapshot, list);
-  return list;
-}
-
 export function refusal(query: AnalyzedQuery, kind: 'refused' | 'invalid'): Answer {
-  return { question: query.raw, answered: false, kind, language: query.language, text: render(query.language, kind), citations: [], via: 'extractive' };
+  const text = render(query.language, kind);
+  return { question: query.raw, answered: false, kind, language: query.language, lead: text, text, citations: [], via: 'extractive' };
 }
 
 export function composeExtractive({ query, retrieved, snapshot, documentTerms, view }: ComposeInput): Answer {
@@ -316,11 +290,11 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
       ...base,
       answered: false,
       kind: 'unknown_entity',
-      text: render(lang, 'unknownEntity', { entity: query.unknownEntities.map((e) => e.text).join(', '), places: placeList(snapshot) }),
+      ...leadAndText(render(lang, 'unknownEntity', { entity: query.unknownEntities.map((e) => e.text).join(', ') })),
       citations: [],
     };
   }
-  const notFound: Answer = { ...base, answered: false, kind: 'not_found', text: render(lang, 'notFound', { documents: documentList(snapshot) }), citations: [] };
+  const notFound: Answer = { ...base, answered: false, kind: 'not_found', ...leadAndText(render(lang, 'notFound', {})), citations: [] };
   const top = retrieved[0];
   if (!top || top.coverage < MIN_COVERAGE || top.entityMatch < 0.5) return notFound;
   // Scattered syllables are not evidence: some passage among the best must share a phrase.
@@ -405,5 +379,10 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
     if (name) lead = render(lang, 'whoLead', { name });
   }
   const parts = [lead, lines.join('\n'), conflict ? render(lang, 'conflict') : ''].filter(Boolean);
-  return { ...base, answered: true, kind: 'answer', text: parts.join('\n\n'), citations };
+  return { ...base, answered: true, kind: 'answer', lead, text: parts.join('\n\n'), citations };
+}
+
+/** A refusal's lead is the refusal itself. */
+function leadAndText(text: string): { lead: string; text: string } {
+  return { lead: text, text };
 }

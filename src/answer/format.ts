@@ -9,10 +9,19 @@ export function formatAnswerText(answer: Answer): string {
 }
 
 /** The stable `ask --json` contract. */
-export function answerJson(answer: Answer): { question: string; answered: boolean; answer: string; citations: { document: string; title: string; section: string; quote: string }[] } {
+export interface AnswerJson {
+  question: string;
+  answered: boolean;
+  lead: string;
+  answer: string;
+  citations: { document: string; title: string; section: string; quote: string }[];
+}
+
+export function answerJson(answer: Answer): AnswerJson {
   return {
     question: answer.question,
     answered: answer.answered,
+    lead: answer.lead,
     answer: answer.text,
     citations: answer.citations.map((c) => ({ document: c.document, title: c.title, section: c.section, quote: c.quote })),
   };

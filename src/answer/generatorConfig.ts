@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
 import { registerSecret } from '../logger.js';
-import type { AnswerGenerator } from './assistant.js';
+import type { AnswerGenerator } from './generator.js';
 import { LlmAnswerGenerator, type LlmGeneratorOptions } from './llm/generator.js';
 import { ollamaChat, openAiCompatibleChat } from './llm/models.js';
 

@@ -2,6 +2,9 @@
 
 export type Language = 'vi' | 'en';
 
+/** The answer contract's bound on `lead` (shared/eval README). */
+export const LEAD_MAX_CHARS = 500;
+
 export type AnswerKind =
   | 'answer'
   /** The reports do not say. */
@@ -30,7 +33,13 @@ export interface Answer {
   answered: boolean;
   kind: AnswerKind;
   language: Language;
-  /** Answer text without the citation list; channels render citations themselves. */
+  /**
+   * The direct answer, the line a chat shows first (at most LEAD_MAX_CHARS): the figure with its
+   * unit and place, the name, the date, yes or no with its figure, the items of a list. For a
+   * refusal it is the refusal itself.
+   */
+  lead: string;
+  /** Answer text without the citation list (the lead, then the quoted evidence); channels render citations themselves. */
   text: string;
   citations: Citation[];
   /** Which path produced the text (extractive or llm), for logs and tests. */

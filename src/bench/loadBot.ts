@@ -6,7 +6,7 @@
  * Environment: BENCH_CHANNEL (telegram|zalo), BENCH_KB (reports|fake), BENCH_INDEX_DIR,
  * BENCH_CORPUS_DIR and the channel's usual configuration (token, API root, STATE_DIR).
  */
-import { ReportAssistant } from '../answer/assistant.js';
+import { ReportAssistant } from '../app/assistant.js';
 import { FakeKnowledgeBase } from '../bot/fakeKnowledge.js';
 import type { KnowledgeBase } from '../bot/knowledge.js';
 import { loadConfig } from '../config.js';

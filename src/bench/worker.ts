@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ingestCorpus } from '../ingest/pipeline.js';
 import { localEmbedderFactory } from '../index/embedder.js';
 import { currentVersionDir } from '../index/store.js';
-import { ReportAssistant } from '../answer/assistant.js';
+import { ReportAssistant } from '../app/assistant.js';
 import { buildBaseline } from './baseline.js';
 import { hnswRecall, type RecallResult } from './recall.js';
 import { directoryBytes, peakRssMiB, summarize, timeRounds, type LatencySummary } from './stats.js';

@@ -133,7 +133,7 @@ export class FakeKnowledgeBase implements KnowledgeBase {
           ? 'The reports do not contain information about this question.'
           : 'Các báo cáo hiện có không đề cập đến nội dung này.';
       return {
-        answer: { question, answered: false, kind: 'not_found', language, text, citations: [], via: 'extractive' },
+        answer: { question, answered: false, kind: 'not_found', language, lead: text, text, citations: [], via: 'extractive' },
         resolvedQuestion,
       };
     }
@@ -142,6 +142,7 @@ export class FakeKnowledgeBase implements KnowledgeBase {
       answered: (rule.kind ?? 'answer') === 'answer',
       kind: rule.kind ?? 'answer',
       language,
+      lead: rule.text.split(/\n\s*\n/)[0] ?? rule.text,
       text: rule.text,
       citations: rule.citations.map(citationFor),
       via: 'extractive',

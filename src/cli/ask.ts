@@ -2,17 +2,20 @@ import { createInterface } from 'node:readline';
 import { answerJson, formatAnswerText } from '../answer/format.js';
 import { parseArgs } from './args.js';
 import { openAssistant } from './common.js';
+import { BatchAsker, parseBatchLine } from '../app/batch.js';
 
 /**
  * `npm run ask -- "câu hỏi"` — one question; with no question, one per stdin line.
- * `--json` prints one JSON object per question (the contract the eval and other tools use).
+ * `--json` prints one JSON object per question (the contract the eval and other tools use). In
+ * batch mode a line `{"question": "…", "conversation": "c1"}` is asked inside conversation c1.
  */
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), ['corpus', 'index']);
   const json = args.flags.has('json');
   const assistant = await openAssistant(args);
-  const print = async (question: string, batch: boolean) => {
-    const { answer } = await assistant.ask(question);
+  const asker = new BatchAsker(assistant);
+  const print = async (question: string, batch: boolean, conversation?: string) => {
+    const answer = await asker.ask(conversation === undefined ? { question } : { question, conversation });
     if (json) process.stdout.write(JSON.stringify(answerJson(answer)) + '\n');
     else if (batch) process.stdout.write(formatAnswerText(answer).replace(/\s*\n+\s*/g, ' ') + '\n');
     else process.stdout.write(formatAnswerText(answer) + '\n');
@@ -24,7 +27,8 @@ async function main(): Promise<void> {
   }
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
   for await (const line of rl) {
-    if (line.trim()) await print(line.trim(), true);
+    const q = parseBatchLine(line);
+    if (q) await print(q.question, true, q.conversation);
   }
 }
 

@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { loadConfig, type AppConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { ReportAssistant } from '../answer/assistant.js';
+import { ReportAssistant } from '../app/assistant.js';
 import { embedderFactoryFromConfig } from '../index/embedderConfig.js';
 import { generatorFromConfig } from '../answer/generatorConfig.js';
 import { flagString, type ParsedArgs } from './args.js';

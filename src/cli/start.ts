@@ -1,6 +1,6 @@
 import 'dotenv/config';
 import { join } from 'node:path';
-import type { ReportAssistant } from '../answer/assistant.js';
+import type { ReportAssistant } from '../app/assistant.js';
 import type { ChannelName } from '../bot/types.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config.js';
 import { createLogger, registerSecret } from '../logger.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReportAssistant } from '../../src/answer/assistant.js';
+import type { ReportAssistant } from '../../src/app/assistant.js';
 import { figurePhrase } from '../../src/answer/extractive.js';
 import { formatAnswerText, answerJson } from '../../src/answer/format.js';
 import { corpusAssistant, DOC } from '../helpers.js';
@@ -54,11 +54,15 @@ describe('extractive answers', () => {
     expect(a.text).toContain('119/156');
   });
 
-  it('says plainly when the reports do not say, in the question’s language, naming what they cover', async () => {
+  it('says plainly and briefly when the reports do not say, in the question’s language, pointing to /nguon', async () => {
     const vi = await ask('Giá vàng hôm nay là bao nhiêu?');
     expect(vi).toMatchObject({ answered: false, kind: 'not_found', citations: [] });
     expect(vi.text).toContain('Các báo cáo hiện có không đề cập');
-    expect(vi.text).toContain('381-BC/TU');
+    expect(vi.text).toContain('/nguon');
+    expect(vi.lead).toBe(vi.text);
+    // One or two lines, not a list of every document (which would be a wall of text with 100 documents).
+    expect(vi.text.length).toBeLessThan(200);
+    expect(vi.text).not.toContain('381-BC/TU');
     const en = await ask('What will the weather be like tomorrow?');
     expect(en.answered).toBe(false);
     expect(en.text).toMatch(/^The reports do not say/);
@@ -88,7 +92,7 @@ describe('extractive answers', () => {
   it('renders the plain text and the JSON contract', async () => {
     const a = await ask('Huyện Đức Thọ giảm được bao nhiêu đầu mối?');
     expect(formatAnswerText(a)).toMatch(/Nguồn:\n\[1\] “Những thuận lợi, khó khăn.*Đức Thọ.* — /s);
-    expect(Object.keys(answerJson(a))).toEqual(['question', 'answered', 'answer', 'citations']);
+    expect(Object.keys(answerJson(a))).toEqual(['question', 'answered', 'lead', 'answer', 'citations']);
     expect(Object.keys(answerJson(a).citations[0]!)).toEqual(['document', 'title', 'section', 'quote']);
   });
 });

@@ -35,10 +35,11 @@ describe('ask CLI contract', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const a = JSON.parse(lines[0]!);
-    expect(Object.keys(a)).toEqual(['question', 'answered', 'answer', 'citations']);
+    expect(Object.keys(a)).toEqual(['question', 'answered', 'lead', 'answer', 'citations']);
     expect(a.question).toBe('An Giang có bao nhiêu xã thực hiện mô hình?');
     expect(a.answered).toBe(true);
     expect(a.answer).toContain('119/156');
+    expect(a.lead).toContain('119/156');
     expect(a.citations[0]).toMatchObject({ document: DOC.anGiang, section: 'Thành quả bước đầu' });
     expect(typeof a.citations[0].title).toBe('string');
     expect(typeof a.citations[0].quote).toBe('string');
@@ -58,6 +59,24 @@ describe('ask CLI contract', () => {
 
     const plain = await runWithStdin(['src/cli/ask.ts', '--corpus', corpus, '--index', index], questions.join('\n'));
     expect(plain.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('answers a conversation given as JSON lines in batch mode, follow-ups with what came before', async () => {
+    const { corpus, index } = isolated();
+    const lines = [
+      JSON.stringify({ question: 'An Giang có bao nhiêu xã thực hiện mô hình bí thư đồng thời là chủ tịch UBND?', conversation: 'c1' }),
+      JSON.stringify({ question: 'còn Kon Tum thì sao?', conversation: 'c1' }),
+      // Outside the conversation the same words have nothing to follow.
+      'còn Kon Tum thì sao?',
+    ];
+    const { stdout, code } = await runWithStdin(['src/cli/ask.ts', '--json', '--corpus', corpus, '--index', index], lines.join('\n'));
+    expect(code).toBe(0);
+    const answers = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(answers.map((a) => a.question)).toEqual(['An Giang có bao nhiêu xã thực hiện mô hình bí thư đồng thời là chủ tịch UBND?', 'còn Kon Tum thì sao?', 'còn Kon Tum thì sao?']);
+    expect(answers[0].lead).toContain('119/156');
+    expect(answers[1].answered).toBe(true);
+    expect(answers[1].citations[0].document).toBe(DOC.r381);
+    expect(answers[1].lead).not.toBe(answers[2].lead);
   });
 
   it('refreshes a stale index when the corpus changed', async () => {

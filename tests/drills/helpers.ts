@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ReportAssistant } from '../../src/answer/assistant.js';
+import { ReportAssistant } from '../../src/app/assistant.js';
 import { localEmbedderFactory } from '../../src/index/embedder.js';
 
 /** Shared plumbing for the failure drills: temp dirs, the real reports, an answering probe. */

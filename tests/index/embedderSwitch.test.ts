@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReportAssistant } from '../../src/answer/assistant.js';
+import { ReportAssistant } from '../../src/app/assistant.js';
 import { localEmbedderFactory } from '../../src/index/embedder.js';
 import { ollamaEmbedderFactory, openAiCompatibleEmbedderFactory } from '../../src/index/remoteEmbedder.js';
 import { ingestCorpus } from '../../src/ingest/pipeline.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestCorpus } from '../../src/ingest/pipeline.js';
 import { localEmbedderFactory } from '../../src/index/embedder.js';
 import { acquireLock, IndexLockedError, loadIndex, readManifest } from '../../src/index/store.js';
-import { ReportAssistant } from '../../src/answer/assistant.js';
+import { ReportAssistant } from '../../src/app/assistant.js';
 import { makeCorruptDocx, makeEncryptedPdf, makeReportDocx, makeTextPdf, makeZipBombDocx } from '../fixtures/makeFixtures.js';
 import { corpusDir, DOC, tempDir } from '../helpers.js';
 

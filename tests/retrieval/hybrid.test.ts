@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReportAssistant } from '../../src/answer/assistant.js';
+import type { ReportAssistant } from '../../src/app/assistant.js';
 import { coverage } from '../../src/retrieval/hybrid.js';
 import { figureMatches, unitNearNumber } from '../../src/retrieval/figures.js';
 import { corpusAssistant, DOC } from '../helpers.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReportAssistant } from '../../src/answer/assistant.js';
+import type { ReportAssistant } from '../../src/app/assistant.js';
 import { detectLanguage } from '../../src/retrieval/query.js';
 import { corpusAssistant } from '../helpers.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { ReportAssistant } from '../../src/answer/assistant.js';
+import { ReportAssistant } from '../../src/app/assistant.js';
 import { localEmbedderFactory } from '../../src/index/embedder.js';
 import type { IndexSnapshot } from '../../src/index/store.js';
 import { corpusDir } from '../helpers.js';

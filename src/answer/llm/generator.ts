@@ -7,7 +7,7 @@ import type { IndexSnapshot } from '../../index/store.js';
 import type { RetrievedChunk } from '../../retrieval/hybrid.js';
 import { lexicon } from '../../retrieval/lexicon.js';
 import { detectLanguage, type AnalyzedQuery } from '../../retrieval/query.js';
-import type { AnswerGenerator } from '../assistant.js';
+import type { AnswerGenerator } from '../generator.js';
 import { citationFor } from '../extractive.js';
 import type { Answer, Citation, ConversationTurn, Language } from '../types.js';
 import { fill, loadLlmPrompts, type LlmPrompts, type LlmPromptSet } from './prompts.js';
@@ -184,7 +184,9 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       const known = extractive.citations.find((c) => c.chunkId === source.chunk.id);
       return citationFor(source.chunk, snapshot, known?.quote ?? quoteFor(source.chunk.text, text));
     });
-    return { question: query.raw, answered: true, kind: 'answer', language: query.language, text: body, citations, via: 'llm' };
+    // The lead is the model's first paragraph: the direct answer it was asked to put first.
+    const lead = (body.split(/\n\s*\n/)[0] ?? body).trim();
+    return { question: query.raw, answered: true, kind: 'answer', language: query.language, lead, text: body, citations, via: 'llm' };
   }
 }
 

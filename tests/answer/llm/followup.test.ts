@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ReportAssistant } from '../../../src/answer/assistant.js';
+import { ReportAssistant } from '../../../src/app/assistant.js';
 import { LlmAnswerGenerator } from '../../../src/answer/llm/generator.js';
 import { openAiCompatibleChat } from '../../../src/answer/llm/models.js';
 import type { Answer, ConversationTurn } from '../../../src/answer/types.js';
@@ -20,7 +20,7 @@ let indexDir: string;
 let server: FakeServer;
 
 const turn = (question: string, text: string): ConversationTurn => {
-  const answer: Answer = { question, answered: true, kind: 'answer', language: 'vi', text, citations: [], via: 'extractive' };
+  const answer: Answer = { question, answered: true, kind: 'answer', language: 'vi', lead: text, text, citations: [], via: 'extractive' };
   return { question, resolvedQuestion: question, answer };
 };
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ReportAssistant } from '../../../src/answer/assistant.js';
+import { ReportAssistant } from '../../../src/app/assistant.js';
 import { generatorFromConfig } from '../../../src/answer/generatorConfig.js';
 import { LlmAnswerGenerator } from '../../../src/answer/llm/generator.js';
 import { openAiCompatibleChat } from '../../../src/answer/llm/models.js';

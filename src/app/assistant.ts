@@ -11,10 +11,13 @@ import { loadIndex, type IndexSnapshot } from '../index/store.js';
 import type { EmbedderFactory } from '../index/embedder.js';
 import { HybridRetriever, type RetrievedChunk } from '../retrieval/hybrid.js';
 import { analyzeQuery, type AnalyzedQuery, type QueryContext } from '../retrieval/query.js';
-import { composeExtractive, refusal } from './extractive.js';
-import { isFollowUp, resolveFollowUp } from './followup.js';
-import { render } from './templates.js';
-import type { Answer, ConversationTurn } from './types.js';
+import { composeExtractive, refusal } from '../answer/extractive.js';
+import { isFollowUp, resolveFollowUp } from '../answer/followup.js';
+import { render } from '../answer/templates.js';
+import type { Answer, ConversationTurn } from '../answer/types.js';
+import type { AnswerGenerator } from '../answer/generator.js';
+
+export type { AnswerGenerator } from '../answer/generator.js';
 import { IngestRejected, type DocumentSummary, type IngestReport, type KnowledgeBase, type Passage } from '../bot/knowledge.js';
 
 /**
@@ -23,12 +26,6 @@ import { IngestRejected, type DocumentSummary, type IngestReport, type Knowledge
  * optional generator (the LLM path) may replace its wording, never its evidence.
  */
 
-export interface AnswerGenerator {
-  /** Returns a verified answer, or undefined to keep the extractive one. */
-  generate(input: { query: AnalyzedQuery; retrieved: readonly RetrievedChunk[]; extractive: Answer; snapshot: IndexSnapshot }): Promise<Answer | undefined>;
-  /** Rewrites a follow-up into a standalone question, or undefined to use the rules. */
-  rewriteFollowUp?(question: string, history: readonly ConversationTurn[]): Promise<string | undefined>;
-}
 
 export interface AssistantOptions {
   corpusDir: string;
@@ -89,7 +86,7 @@ export class ReportAssistant implements KnowledgeBase {
     const max = this.options.maxQuestionChars ?? 1000;
     const probe = this.analyze(trimmed.slice(0, max));
     if (trimmed.length > max) {
-      return { answer: { ...refusal(probe, 'invalid'), text: render(probe.language, 'tooLong', { max }) }, resolvedQuestion: trimmed };
+      return { answer: { ...refusal(probe, 'invalid'), lead: render(probe.language, 'tooLong', { max }), text: render(probe.language, 'tooLong', { max }) }, resolvedQuestion: trimmed };
     }
     if (!/[\p{L}\d]/u.test(trimmed)) return { answer: refusal(probe, 'invalid'), resolvedQuestion: trimmed };
     if (probe.injection) return { answer: refusal(probe, 'refused'), resolvedQuestion: trimmed };
