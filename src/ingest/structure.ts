@@ -1,9 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { fold, normalizeText } from './normalize.js';
 import { splitSentences, spanIndexAt, type Span } from './sentences.js';
-import type { LoadedSource, SourceBlock } from './loaders/types.js';
-import type { Chunk, DocumentKind, DocumentMeta, FootnoteInfo, ParsedDocument, SectionInfo } from './types.js';
+import { TABLE_ROW_SEPARATOR, type LoadedSource, type SourceBlock, type SourceTable } from './loaders/types.js';
+import type { Chunk, DocumentKind, DocumentMeta, FootnoteInfo, ParsedDocument, SectionInfo, TableInfo } from './types.js';
+import { escapeRegExp, furnitureLexicon, ingestLexicon } from './vocabulary.js';
+import {
+  articleDateLine,
+  articleFurniture,
+  isNameLine,
+  isOutletLine,
+  isRubricLine,
+  isShortRubric,
+  readableName,
+  readableOutlet,
+} from './article.js';
+import { isCaptionLine as isTableCaptionLine, tablePassages } from './tables.js';
 
 /**
  * Turns loaded paragraphs into a document: metadata, section tree, footnotes re-attached to their
@@ -11,9 +21,7 @@ import type { Chunk, DocumentKind, DocumentMeta, FootnoteInfo, ParsedDocument, S
  * .docx and .pdf all arrive here as blocks.
  */
 
-const furniture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../lexicon/furniture.json', import.meta.url)), 'utf8'),
-) as { exactLines: string[]; recipientsHeaders: string[]; signaturePrefixes: string[] };
+const furniture = furnitureLexicon();
 const FURNITURE_LINES = new Set(furniture.exactLines);
 
 export const PREAMBLE_SECTION = 'Mở đầu';
@@ -236,46 +244,103 @@ const URL_RE = /(https?:\/\/[^\s"'<>]+)/;
 interface Tail {
   /** Index of the first block that is not body text. */
   bodyEnd: number;
+  /** First block after the recipients list and the signature that is body again (an appendix). */
+  resumeAt?: number;
   meta: Partial<DocumentMeta>;
 }
 
-/** Recipients list, signature, author and source lines at the end of a document. */
-function parseTail(blocks: readonly SourceBlock[], from: number, kind: DocumentKind): Tail {
-  const meta: Partial<DocumentMeta> = {};
-  let bodyEnd = blocks.length;
-  for (let i = from; i < blocks.length; i++) {
-    const f = foldCompact(blocks[i]!.text);
-    if (furniture.recipientsHeaders.some((h) => f.startsWith(h))) {
-      bodyEnd = i;
-      // The signer follows the last recipient line ("- …").
-      let lastDash = i;
-      for (let j = i + 1; j < blocks.length; j++) if (/^\s*[-–+•]/.test(blocks[j]!.text)) lastDash = j;
-      const sig = blocks
-        .slice(lastDash + 1)
-        .map((b) => b.text.trim())
-        .filter((t) => t && t.length < 80);
-      if (sig.length) meta.signer = sig.join(', ');
-      break;
-    }
-    const sigStart = furniture.signaturePrefixes.some((p) => fold(blocks[i]!.text.trim()).startsWith(p));
-    if (sigStart && i > from && blocks.length - i <= 6 && isUpperText(blocks[i]!.text)) {
-      bodyEnd = i;
-      meta.signer = blocks
-        .slice(i)
-        .map((b) => b.text.trim())
-        .filter(Boolean)
-        .join(', ');
-      break;
-    }
-  }
-  if (kind !== 'article') return { bodyEnd, meta };
+const isRecipientsHeader = (t: string) => furniture.recipientsHeaders.some((h) => foldCompact(t).startsWith(h));
+/** A recipients line: "- Ban Tổ chức…", or its wrapped continuation starting in lower case. */
+const isRecipientLine = (t: string) => /^\s*[-–+•]/.test(t) || /^\s*\p{Ll}/u.test(t);
 
-  // Articles: walk back over furniture, the source line and the author line.
+/** "T/M BAN THƯỜNG VỤ", "KT. CHỦ TỊCH" (prefixed), or a bare capacity such as "BÍ THƯ". */
+function signatureCaption(t: string): 'prefixed' | 'title' | undefined {
+  const text = t.trim();
+  if (!isUpperText(text) || text.length > 80) return undefined;
+  const f = fold(text);
+  if (furniture.signaturePrefixes.some((p) => f.startsWith(p))) return 'prefixed';
+  if (ingestLexicon().signatureTitlesFolded.some((x) => f === x || f.startsWith(`${x} `))) return 'title';
+  return undefined;
+}
+
+interface Signature {
+  signer?: string;
+  signerTitle?: string;
+  /** Index of the first block after the signature. */
+  end: number;
+}
+
+/** Caption lines in capitals, an optional "(Đã ký)", then the signer's name. */
+function readSignature(blocks: readonly SourceBlock[], at: number): Signature {
+  const titles: string[] = [];
+  let j = at;
+  for (; j < blocks.length && titles.length < 4; j++) {
+    const b = blocks[j]!;
+    const t = b.text.trim();
+    if (b.headingLevel || b.table || !isUpperText(t) || t.length > 80 || isTableCaptionLine(t) || isRecipientsHeader(t)) break;
+    titles.push(t);
+  }
+  const notes = new Set(ingestLexicon().signatureNotes.map((n) => fold(n)));
+  while (j < blocks.length && (notes.has(fold(blocks[j]!.text.trim())) || /^\([^)]{0,40}\)$/.test(blocks[j]!.text.trim()))) j++;
+  let name: string | undefined;
+  const next = blocks[j];
+  if (next && !next.headingLevel && isNameLine(next.text) && !signatureCaption(next.text)) {
+    name = next.text.trim();
+    j++;
+  } else if (titles.length >= 2 && isNameLine(titles[titles.length - 1]!) && !signatureCaption(titles[titles.length - 1]!)) {
+    // The name typed in capitals like the captions above it ("Y MỬI").
+    name = titles.pop();
+  }
+  if (!titles.length && !name) return { end: at };
+  return { ...(name ? { signer: readableName(name) } : {}), ...(titles.length ? { signerTitle: titles.join(', ') } : {}), end: j };
+}
+
+/**
+ * Recipients list and signature at the end of a report, in either order; what follows them
+ * (an appendix with its tables) is body again.
+ */
+function parseClosing(blocks: readonly SourceBlock[], from: number): Tail {
+  let start = -1;
+  for (let i = from + 1; i < blocks.length && start < 0; i++) {
+    const t = blocks[i]!.text;
+    const caption = signatureCaption(t);
+    const followedByName = blocks.slice(i + 1, i + 5).some((b) => isNameLine(b.text));
+    if (isRecipientsHeader(t) || (caption === 'prefixed' && followedByName) || (caption && blocks.length - i <= 6)) start = i;
+  }
+  if (start < 0) return { bodyEnd: blocks.length, meta: {} };
+  const meta: Partial<DocumentMeta> = {};
+  let j = start;
+  while (j < blocks.length) {
+    const t = blocks[j]!.text;
+    if (isRecipientsHeader(t)) {
+      j++;
+      while (j < blocks.length && !blocks[j]!.headingLevel && isRecipientLine(blocks[j]!.text)) j++;
+      continue;
+    }
+    if (!meta.signer && !meta.signerTitle && signatureCaption(t)) {
+      const sig = readSignature(blocks, j);
+      if (sig.end > j) {
+        if (sig.signer) meta.signer = sig.signer;
+        if (sig.signerTitle) meta.signerTitle = sig.signerTitle;
+        j = sig.end;
+        continue;
+      }
+    }
+    break;
+  }
+  return { bodyEnd: start, ...(j < blocks.length ? { resumeAt: j } : {}), meta };
+}
+
+const BYLINE = new RegExp(`^(?:${ingestLexicon().bylinePrefixes.map(escapeRegExp).join('|')})\\s*:\\s*(.+)$`, 'iu');
+
+/** Articles: walk back over furniture, the source line and the author line at the end. */
+function parseArticleTail(blocks: readonly SourceBlock[], from: number, bodyEnd: number, dropped: ReadonlySet<number>): Tail {
+  const meta: Partial<DocumentMeta> = {};
   let end = bodyEnd;
   while (end > from) {
     const t = blocks[end - 1]!.text.trim();
     const compact = foldCompact(t);
-    if (!t || FURNITURE_LINES.has(compact)) {
+    if (!t || FURNITURE_LINES.has(compact) || dropped.has(end - 1)) {
       end--;
       continue;
     }
@@ -287,19 +352,21 @@ function parseTail(blocks: readonly SourceBlock[], from: number, kind: DocumentK
       end--;
       continue;
     }
-    const byline = /^(?:b[aà]i(?:\s+v[aà]\s+[aả]nh)?|theo|t[aá]c\s+gi[aả]|ảnh)\s*:\s*(.+)$/iu.exec(t);
+    if (meta.author) break;
+    const byline = BYLINE.exec(t) ?? (/^theo\s+([^.;:!?]{2,60})$/iu.exec(t) as RegExpExecArray | null);
     if (byline && t.length < 120) {
       const who = byline[1]!.trim();
       const paren = /^(.*?)\s*\(([^)]+)\)\s*$/.exec(who);
       meta.author = (paren ? paren[1]! : who).trim();
+      // "Bài và ảnh: Name (Outlet)" names the outlet better than a "Nguồn …" link label.
       if (paren) meta.outlet = paren[2]!.trim();
       end--;
       continue;
     }
-    // "Name - Organisation": a short line, no sentence punctuation, names capitalised.
-    if (!meta.author && t.length < 120 && !/[.!?;:]$/.test(t) && /^(\p{Lu}\p{Ll}*\s){1,4}\p{Lu}\p{Ll}*(\s+[-–]\s+.+)?$/u.test(t)) {
-      const [name, ...org] = t.split(/\s+[-–]\s+/);
-      meta.author = name!.trim();
+    // "Name" alone, or "Name - Organisation": a short line, no sentence punctuation.
+    const [name, ...org] = t.split(/\s+[-–]\s+/);
+    if (t.length < 120 && !/[.!?;:]$/.test(t) && name && isNameLine(name)) {
+      meta.author = readableName(name);
       if (org.length && !meta.outlet) meta.outlet = org.join(' - ');
       end--;
       continue;
@@ -309,20 +376,35 @@ function parseTail(blocks: readonly SourceBlock[], from: number, kind: DocumentK
   return { bodyEnd: end, meta };
 }
 
+function parseTail(blocks: readonly SourceBlock[], from: number, kind: DocumentKind, dropped: ReadonlySet<number>): Tail {
+  const closing = parseClosing(blocks, from);
+  if (kind !== 'article') return closing;
+  const article = parseArticleTail(blocks, from, closing.bodyEnd, dropped);
+  return { bodyEnd: article.bodyEnd, meta: { ...closing.meta, ...article.meta } };
+}
+
+/** Outlet, rubric and date lines above the headline go to metadata; the headline is the first other line. */
 function parseArticleHeader(blocks: readonly SourceBlock[]): HeaderResult {
   const meta: Partial<DocumentMeta> = {};
   let i = 0;
-  while (i < blocks.length && !blocks[i]!.text.trim()) i++;
+  const limit = Math.min(blocks.length - 1, 8);
+  for (; i < limit; i++) {
+    const t = blocks[i]!.text.trim();
+    const date = articleDateLine(t);
+    if (!t || FURNITURE_LINES.has(foldCompact(t))) continue;
+    if (date) meta.date ??= date;
+    else if (isOutletLine(t)) meta.outlet ??= readableOutlet(t);
+    else if (!isRubricLine(t) && !isShortRubric(t, blocks[i + 1]?.text)) break;
+  }
   meta.heading = blocks[i]?.text.trim() ?? '';
   let bodyStart = i + 1;
   for (let j = i + 1; j < Math.min(blocks.length, i + 6); j++) {
     const t = blocks[j]!.text.trim();
-    const compact = foldCompact(t);
-    const date = /(?:(\d{1,2}):(\d{2})\s*)?(?:[^\d]*?)(\d{1,2})\/(\d{1,2})\/(\d{4})/.exec(t);
-    if (FURNITURE_LINES.has(compact)) {
+    const date = articleDateLine(t);
+    if (FURNITURE_LINES.has(foldCompact(t))) {
       bodyStart = j + 1;
-    } else if (date && t.length < 60) {
-      meta.date = isoDate(date[3]!, date[4]!, date[5]!);
+    } else if (date) {
+      meta.date ??= date;
       bodyStart = j + 1;
     } else break;
   }
@@ -346,9 +428,19 @@ interface Paragraph {
   anchors: { n: number; offset: number }[];
 }
 
+interface TableDraft {
+  table: SourceTable;
+  caption: string;
+  start: number;
+  end: number;
+  /** Footnote marks inside the table, by body row (0-based). */
+  anchors: { n: number; row: number }[];
+}
+
 interface SectionDraft {
   path: string[];
   paragraphs: Paragraph[];
+  tables: TableDraft[];
   start: number;
   end: number;
 }
@@ -364,12 +456,161 @@ function isUpperHeading(t: string): boolean {
   return isUpperText(t) && t.length <= 160 && t.split(/\s+/).length >= 2 && !/[.;,]$/.test(t);
 }
 
+/** A paragraph typed in bold throughout, short and unfinished: a heading without a Heading style. */
+function isBoldHeading(b: SourceBlock): boolean {
+  const t = b.text.trim();
+  return Boolean(b.bold) && t.length <= 160 && /^[\p{Lu}\d"“]/u.test(t) && !/[.;,:!?]$/.test(t);
+}
+
 export interface StructureInput {
   id: string;
   file: string;
   source: LoadedSource;
   /** Metadata from a sidecar or front-matter; wins over detection. */
   overrides?: Partial<DocumentMeta>;
+}
+
+/**
+ * The caption of each table: the line just above it (over a "(Kèm theo …)" line) when it
+ * announces a table ("Biểu số 01: …"), is typed in bold, or is a short unfinished line.
+ */
+function tableCaptions(blocks: readonly SourceBlock[], hasRoman: boolean): Map<number, number> {
+  const captions = new Map<number, number>();
+  blocks.forEach((b, i) => {
+    if (!b.table) return;
+    let k = i - 1;
+    while (k >= 0 && /^\(.{0,250}\)$/.test(blocks[k]!.text.trim()) && !blocks[k]!.table) k--;
+    const c = blocks[k];
+    if (!c || c.headingLevel || c.table || [...captions.values()].includes(k)) return;
+    const t = c.text.trim();
+    const plain = t.length <= 200 && !/[.;:!?]$/.test(t) && !matchNumberedHeading(t, hasRoman) && !isUpperHeading(t);
+    if (isTableCaptionLine(t) || (c.bold && t.length <= 250 && !matchNumberedHeading(t, hasRoman)) || plain) captions.set(i, k);
+  });
+  return captions;
+}
+
+/** The body row a footnote mark inside a table's text belongs to (line 0 is the header). */
+function tableRowOf(text: string, offset: number, headerLines: number): number {
+  const line = text.slice(0, offset).split(TABLE_ROW_SEPARATOR).length - 1;
+  return Math.max(0, line - headerLines);
+}
+
+function buildSections(bodyBlocks: readonly SourceBlock[], kind: DocumentKind, dropped: ReadonlySet<number>): SectionDraft[] {
+  const explicitHeadings = bodyBlocks.some((b) => b.headingLevel);
+  const hasRoman = bodyBlocks.some((b) => ROMAN.test(b.text.trim()));
+  const captions = tableCaptions(bodyBlocks, hasRoman);
+  const captionBlocks = new Set(captions.values());
+  const sections: SectionDraft[] = [];
+  const stack: { depth: number; heading: string; bold: boolean }[] = [];
+  let current: SectionDraft = { path: [PREAMBLE_SECTION], paragraphs: [], tables: [], start: bodyBlocks[0]?.start ?? 0, end: 0 };
+  let tableCount = 0;
+  const openSection = (depth: number, heading: string, start: number, bold = false) => {
+    while (stack.length && stack[stack.length - 1]!.depth >= depth) stack.pop();
+    stack.push({ depth, heading, bold });
+    if (current.paragraphs.length || current.tables.length || current.path[0] !== PREAMBLE_SECTION) sections.push(current);
+    current = { path: stack.map((s) => s.heading), paragraphs: [], tables: [], start, end: start };
+  };
+  let lastExplicit = 0;
+  bodyBlocks.forEach((b, i) => {
+    if (dropped.has(i) || captionBlocks.has(i)) return;
+    const t = b.text.trim();
+    if (b.table) {
+      const captionAt = captions.get(i);
+      const caption = captionAt !== undefined ? bodyBlocks[captionAt]!.text.trim() : `Bảng ${tableCount + 1}`;
+      tableCount++;
+      const headerLines = t.split(TABLE_ROW_SEPARATOR).length - b.table.rows.length;
+      current.tables.push({
+        table: b.table,
+        caption,
+        start: b.start,
+        end: b.end,
+        anchors: b.footnoteAnchors.map((a) => ({ n: a.n, row: tableRowOf(t, a.offset, headerLines) })),
+      });
+      current.end = b.end;
+      return;
+    }
+    if (b.headingLevel) {
+      lastExplicit = b.headingLevel;
+      openSection(b.headingLevel, t, b.start);
+      return;
+    }
+    const numbered = matchNumberedHeading(t, hasRoman);
+    if (numbered) {
+      let depth = numbered.depth;
+      if (depth === 9) depth = (stack[stack.length - 1]?.depth ?? 0) + 1;
+      // Typed numbering inside a Word/Markdown section nests under that section.
+      else if (explicitHeadings) depth = lastExplicit + Math.max(1, depth);
+      openSection(depth, numbered.heading, b.start);
+      if (numbered.rest) {
+        const shift = numbered.restOffset ?? 0;
+        current.paragraphs.push({
+          text: numbered.rest,
+          start: b.start + shift,
+          end: b.end,
+          anchors: b.footnoteAnchors.filter((a) => a.offset >= shift).map((a) => ({ n: a.n, offset: a.offset - shift })),
+        });
+      }
+      return;
+    }
+    if (kind !== 'article' && isBoldHeading(b) && !isUpperHeading(t)) {
+      // Nests under the last numbered or styled heading; bold headings in a row are siblings.
+      const parent = [...stack].reverse().find((s) => !s.bold);
+      openSection((parent?.depth ?? 0) + 1, t, b.start, true);
+      return;
+    }
+    if ((kind !== 'article' && isUpperHeading(t)) || (kind === 'article' && isArticleSubheading(t, bodyBlocks[i + 1]))) {
+      openSection(1, t, b.start);
+      return;
+    }
+    current.paragraphs.push({ text: t, start: b.start, end: b.end, anchors: b.footnoteAnchors });
+    current.end = b.end;
+  });
+  sections.push(current);
+  for (const s of sections) s.end = Math.max(s.end, s.paragraphs[s.paragraphs.length - 1]?.end ?? s.start);
+  return sections;
+}
+
+/** Metadata from detection, front matter and overrides, in rising order of trust. */
+function assembleMeta(
+  input: StructureInput,
+  kind: DocumentKind,
+  headMeta: Partial<DocumentMeta>,
+  tailMeta: Partial<DocumentMeta>,
+): DocumentMeta {
+  const fm = input.source.frontMatter ?? {};
+  const pick = (...keys: string[]) => keys.map((k) => fm[k]).find((v) => v !== undefined && v !== '');
+  const fromFront: Partial<DocumentMeta> = {};
+  const set = <K extends keyof DocumentMeta>(key: K, value: DocumentMeta[K] | undefined) => {
+    if (value !== undefined) fromFront[key] = value;
+  };
+  set('number', pick('number', 'so'));
+  set('issuer', pick('issuer'));
+  set('place', pick('place'));
+  set('date', pick('date'));
+  set('signer', pick('signer'));
+  set('signerTitle', pick('signer_title', 'signertitle', 'signer-title'));
+  set('outlet', pick('outlet'));
+  set('author', pick('author'));
+  set('docType', pick('doc_type', 'doctype', 'type'));
+  set('sourceUrl', pick('source_url', 'sourceurl', 'url'));
+  const fmKind = pick('kind');
+  const detected: Omit<DocumentMeta, 'title'> = {
+    id: input.id,
+    file: input.file,
+    kind: fmKind === 'report' || fmKind === 'article' || fmKind === 'document' ? fmKind : kind,
+    heading: headMeta.heading ?? input.id,
+    ...headMeta,
+    ...tailMeta,
+    ...fromFront,
+  };
+  const fmTitle = pick('heading', 'title');
+  if (fmTitle) detected.heading = fmTitle;
+  if (!detected.date) {
+    const fromUrl = dateFromUrl(detected.sourceUrl);
+    if (fromUrl) detected.date = fromUrl;
+  }
+  const merged = { ...detected, ...(input.overrides ?? {}) };
+  return { ...merged, title: input.overrides?.title ?? composeTitle(merged) };
 }
 
 export function buildDocument(input: StructureInput): ParsedDocument {
@@ -392,111 +633,63 @@ export function buildDocument(input: StructureInput): ParsedDocument {
       bodyStart = 1;
     } else headMeta.heading = (first?.text.trim() ?? input.id).slice(0, 200);
   }
-  const tail = parseTail(blocks, bodyStart, kind);
-  const bodyBlocks = blocks.slice(bodyStart, tail.bodyEnd);
-
-  const fm = source.frontMatter ?? {};
-  const detected: Omit<DocumentMeta, 'title'> = {
-    id: input.id,
-    file: input.file,
-    kind: (fm.kind as DocumentKind) ?? kind,
-    heading: fm.heading ?? fm.title ?? headMeta.heading ?? input.id,
-    ...headMeta,
-    ...tail.meta,
-    ...(fm.number ? { number: fm.number } : {}),
-    ...(fm.issuer ? { issuer: fm.issuer } : {}),
-    ...(fm.date ? { date: fm.date } : {}),
-    ...(fm.signer ? { signer: fm.signer } : {}),
-    ...(fm.outlet ? { outlet: fm.outlet } : {}),
-    ...(fm.author ? { author: fm.author } : {}),
-    ...(fm.source_url || fm.sourceurl || fm.url ? { sourceUrl: fm.source_url ?? fm.sourceurl ?? fm.url } : {}),
-  };
-  if (fm.title) detected.heading = fm.title;
-  if (!detected.date) {
-    const fromUrl = dateFromUrl(detected.sourceUrl);
-    if (fromUrl) detected.date = fromUrl;
-  }
-  const merged = { ...detected, ...(input.overrides ?? {}) };
-  const meta: DocumentMeta = { ...merged, title: input.overrides?.title ?? composeTitle(merged) };
+  const pageFurniture = kind === 'report' ? new Set<number>() : articleFurniture(blocks, bodyStart);
+  const tail = parseTail(blocks, bodyStart, kind, pageFurniture);
+  const bodyIndices: number[] = [];
+  for (let i = bodyStart; i < tail.bodyEnd; i++) bodyIndices.push(i);
+  for (let i = tail.resumeAt ?? blocks.length; i < blocks.length; i++) bodyIndices.push(i);
+  const bodyBlocks = bodyIndices.map((i) => blocks[i]!);
+  const meta = assembleMeta(input, kind, headMeta, tail.meta);
 
   // Photo captions are printed twice in a row by some sites: drop both copies.
   const dropped = new Set<number>();
   bodyBlocks.forEach((b, i) => {
     const next = bodyBlocks[i + 1];
-    if (next && b.text.trim() === next.text.trim() && b.text.length < 250) {
+    if (next && !b.table && b.text.trim() === next.text.trim() && b.text.length < 250) {
       dropped.add(i);
       dropped.add(i + 1);
     }
-    if (FURNITURE_LINES.has(foldCompact(b.text))) dropped.add(i);
+    if (FURNITURE_LINES.has(foldCompact(b.text)) || pageFurniture.has(bodyIndices[i]!)) dropped.add(i);
   });
 
-  // Section tree.
-  const hasRoman = bodyBlocks.some((b) => ROMAN.test(b.text.trim()));
-  const sections: SectionDraft[] = [];
-  const stack: { depth: number; heading: string }[] = [];
-  let current: SectionDraft = { path: [PREAMBLE_SECTION], paragraphs: [], start: bodyBlocks[0]?.start ?? 0, end: 0 };
-  const openSection = (depth: number, heading: string, start: number) => {
-    while (stack.length && stack[stack.length - 1]!.depth >= depth) stack.pop();
-    stack.push({ depth, heading });
-    if (current.paragraphs.length || current.path[0] !== PREAMBLE_SECTION) sections.push(current);
-    current = { path: stack.map((s) => s.heading), paragraphs: [], start, end: start };
-  };
-  let lastExplicit = 0;
-  bodyBlocks.forEach((b, i) => {
-    if (dropped.has(i)) return;
-    const t = b.text.trim();
-    if (b.headingLevel) {
-      lastExplicit = b.headingLevel;
-      openSection(b.headingLevel, t, b.start);
-      return;
-    }
-    if (explicitHeadings === false || !b.headingLevel) {
-      const numbered = matchNumberedHeading(t, hasRoman);
-      if (numbered) {
-        let depth = numbered.depth;
-        if (depth === 9) depth = (stack[stack.length - 1]?.depth ?? 0) + 1;
-        // Typed numbering inside a Word/Markdown section nests under that section.
-        else if (explicitHeadings) depth = lastExplicit + Math.max(1, depth);
-        openSection(depth, numbered.heading, b.start);
-        if (numbered.rest) {
-          const shift = numbered.restOffset ?? 0;
-          current.paragraphs.push({
-            text: numbered.rest,
-            start: b.start + shift,
-            end: b.end,
-            anchors: b.footnoteAnchors.filter((a) => a.offset >= shift).map((a) => ({ n: a.n, offset: a.offset - shift })),
-          });
-        }
-        return;
-      }
-      if ((kind !== 'article' && isUpperHeading(t)) || (kind === 'article' && isArticleSubheading(t, bodyBlocks[i + 1]))) {
-        openSection(kind === 'article' ? 1 : hasRoman ? 1 : 1, t, b.start);
-        return;
-      }
-    }
-    current.paragraphs.push({ text: t, start: b.start, end: b.end, anchors: b.footnoteAnchors });
-    current.end = b.end;
-  });
-  sections.push(current);
-  for (const s of sections) s.end = Math.max(s.end, s.paragraphs[s.paragraphs.length - 1]?.end ?? s.start);
+  const sections = buildSections(bodyBlocks, kind, dropped);
+  const { chunks, footnotes, tables } = chunkSections(input.id, sections, source, warnings);
 
-  // Chunks: whole sentences, never across sections; footnotes get chunks of their own.
+  const sectionInfos: SectionInfo[] = sections
+    .filter((s) => s.paragraphs.length || s.tables.length || s.path[0] !== PREAMBLE_SECTION)
+    .map((s) => ({ path: s.path, charStart: s.start, charEnd: s.end }));
+  return { meta, sections: sectionInfos, footnotes, tables, chunks, warnings };
+}
+
+interface Chunked {
+  chunks: Chunk[];
+  footnotes: FootnoteInfo[];
+  tables: TableInfo[];
+}
+
+/** Chunks: whole sentences, never across sections; footnotes and table rows get chunks of their own. */
+function chunkSections(documentId: string, sections: readonly SectionDraft[], source: LoadedSource, warnings: string[]): Chunked {
   const chunks: Chunk[] = [];
   const footnotes: FootnoteInfo[] = [];
+  const tables: TableInfo[] = [];
   const footnoteText = new Map(source.footnotes.map((f) => [f.n, f]));
-  const pendingFootnotes: { n: number; chunk: Chunk; anchorSentence: string; anchorOffset: number }[] = [];
   let ordinal = 0;
+  const registerFootnote = (n: number, sectionPath: string[], anchorSentence: string, anchorOffset: number) => {
+    // A note cited twice is one note: the first citation is its anchor.
+    if (footnotes.some((f) => f.n === n)) return;
+    const note = footnoteText.get(n);
+    footnotes.push({ n, text: note?.text ?? '', sectionPath, anchorSentence, anchorOffset, charStart: note?.start ?? 0, charEnd: note?.end ?? 0 });
+  };
   for (const section of sections) {
     let buffer: { text: string; start: number; end: number; refs: number[] }[] = [];
     let bufferLen = 0;
     const emit = () => {
       if (!buffer.length) return;
-      const text = buffer.map((s) => s.text).join(' ');
       const chunk: Chunk = {
-        id: `${input.id}#${ordinal}`,
-        text,
+        id: `${documentId}#${ordinal}`,
+        text: buffer.map((s) => s.text).join(' '),
         metadata: {
-          documentId: input.id,
+          documentId,
           sectionPath: section.path,
           kind: 'body',
           footnoteRefs: [...new Set(buffer.flatMap((s) => s.refs))],
@@ -506,7 +699,6 @@ export function buildDocument(input: StructureInput): ParsedDocument {
         },
       };
       chunks.push(chunk);
-      for (const p of pendingFootnotes.splice(0)) p.chunk = chunk;
       buffer = [];
       bufferLen = 0;
     };
@@ -525,24 +717,11 @@ export function buildDocument(input: StructureInput): ParsedDocument {
         const refs = refsBySpan.get(idx) ?? [];
         buffer.push({ text, start: para.start + span.start, end: para.start + span.end, refs });
         bufferLen += text.length + 1;
-        for (const n of refs) {
-          // A note cited twice is one note: the first citation is its anchor.
-          if (footnotes.some((f) => f.n === n)) continue;
-          const placeholder = { n, chunk: undefined as unknown as Chunk, anchorSentence: text, anchorOffset: para.start + span.end };
-          pendingFootnotes.push(placeholder);
-          footnotes.push({
-            n,
-            text: footnoteText.get(n)?.text ?? '',
-            sectionPath: section.path,
-            anchorSentence: text,
-            anchorOffset: para.start + span.end,
-            charStart: footnoteText.get(n)?.start ?? 0,
-            charEnd: footnoteText.get(n)?.end ?? 0,
-          });
-        }
+        for (const n of refs) registerFootnote(n, section.path, text, para.start + span.end);
       });
     }
     emit();
+    for (const draft of section.tables) ordinal = chunkTable(documentId, section, draft, tables, chunks, ordinal, registerFootnote);
   }
   // Footnotes never anchored (ambiguous export) still become searchable, cited at the document level.
   for (const f of source.footnotes) {
@@ -555,10 +734,10 @@ export function buildDocument(input: StructureInput): ParsedDocument {
   for (const f of footnotes) {
     if (!f.text.trim()) continue;
     chunks.push({
-      id: `${input.id}#fn${f.n}`,
+      id: `${documentId}#fn${f.n}`,
       text: f.text,
       metadata: {
-        documentId: input.id,
+        documentId,
         sectionPath: f.sectionPath,
         kind: 'footnote',
         footnote: f.n,
@@ -570,11 +749,49 @@ export function buildDocument(input: StructureInput): ParsedDocument {
       },
     });
   }
+  return { chunks, footnotes, tables };
+}
 
-  const sectionInfos: SectionInfo[] = sections
-    .filter((s) => s.paragraphs.length || s.path[0] !== PREAMBLE_SECTION)
-    .map((s) => ({ path: s.path, charStart: s.start, charEnd: s.end }));
-  return { meta, sections: sectionInfos, footnotes, chunks, warnings };
+/** One chunk per body row: "column: cell" pairs, cited as section › caption › row label. */
+function chunkTable(
+  documentId: string,
+  section: SectionDraft,
+  draft: TableDraft,
+  tables: TableInfo[],
+  chunks: Chunk[],
+  ordinal: number,
+  registerFootnote: (n: number, sectionPath: string[], anchorSentence: string, anchorOffset: number) => void,
+): number {
+  const passages = tablePassages(draft.table);
+  const index = tables.length;
+  // A table before any heading is cited by its caption alone, not as part of "Mở đầu".
+  const base = section.path.length === 1 && section.path[0] === PREAMBLE_SECTION ? [] : section.path;
+  tables.push({ caption: draft.caption, sectionPath: section.path, columns: passages.columns, rowCount: passages.rows.length });
+  const labels = new Map<string, number>();
+  passages.rows.forEach((row, r) => {
+    // Two rows with one label ("Cộng" under each group) stay apart in citations.
+    const seen = (labels.get(row.label) ?? 0) + 1;
+    labels.set(row.label, seen);
+    const label = seen > 1 ? `${row.label} (${seen})` : row.label;
+    const refs = draft.anchors.filter((a) => a.row === r).map((a) => a.n);
+    const sectionPath = [...base, draft.caption, label];
+    chunks.push({
+      id: `${documentId}#${ordinal}`,
+      text: row.text,
+      metadata: {
+        documentId,
+        sectionPath,
+        kind: 'table',
+        footnoteRefs: refs,
+        table: { index, row: label },
+        charStart: draft.start,
+        charEnd: draft.end,
+        ordinal: ordinal++,
+      },
+    });
+    for (const n of refs) registerFootnote(n, sectionPath, row.text, draft.end);
+  });
+  return ordinal;
 }
 
 /** "III. Đánh giá chung › 2. Hạn chế… › chú thích 4" */

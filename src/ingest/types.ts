@@ -18,7 +18,11 @@ export interface DocumentMeta {
   place?: string;
   /** ISO date (yyyy-mm-dd) where one was found. */
   date?: string;
+  /** The signer's name alone ("Bế Thị Lan"); the capacity is in `signerTitle`. */
   signer?: string;
+  /** The signature caption lines, e.g. "T/M BAN THƯỜNG VỤ, PHÓ BÍ THƯ" or "KT. CHỦ TỊCH, PHÓ CHỦ TỊCH". */
+  signerTitle?: string;
+  /** Name of the news outlet (articles), or of the publication a report was taken from. */
   outlet?: string;
   author?: string;
   sourceUrl?: string;
@@ -44,7 +48,12 @@ export interface FootnoteInfo {
   charEnd: number;
 }
 
-export type ChunkKind = 'body' | 'footnote';
+/**
+ * body: running text; footnote: a note, cited at its anchor's section + "chú thích N";
+ * table: one row of a data table as "column header: cell" pairs, its section path ending in the
+ * table's caption and the row's label (first cell), e.g. ["Phụ lục", "Bảng 1", "Huyện Na Cô"].
+ */
+export type ChunkKind = 'body' | 'footnote' | 'table';
 
 export interface ChunkMetadata {
   documentId: string;
@@ -56,6 +65,8 @@ export interface ChunkMetadata {
   footnoteRefs: number[];
   /** For a footnote: the sentence it annotates. */
   anchorSentence?: string;
+  /** For a table row: which table (index into ParsedDocument.tables) and the row's label. */
+  table?: { index: number; row: string };
   /** Character offsets into the original text of the document. */
   charStart: number;
   charEnd: number;
@@ -70,10 +81,22 @@ export interface Chunk {
   metadata: ChunkMetadata;
 }
 
+/** A data table of the document (Word table, Markdown pipe table). */
+export interface TableInfo {
+  /** The caption printed above it ("Biểu số 01: …"), or "Bảng N" when it has none. */
+  caption: string;
+  /** Section path of the table itself; its rows are cited as [...sectionPath, caption, row label]. */
+  sectionPath: string[];
+  columns: string[];
+  /** Body rows (header excluded), one chunk each. */
+  rowCount: number;
+}
+
 export interface ParsedDocument {
   meta: DocumentMeta;
   sections: SectionInfo[];
   footnotes: FootnoteInfo[];
+  tables: TableInfo[];
   chunks: Chunk[];
   /** Non-fatal observations, e.g. footnote anchors that could not be matched. */
   warnings: string[];

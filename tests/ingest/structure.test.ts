@@ -25,7 +25,8 @@ describe('report 381-BC/TU', () => {
     expect(d.meta.date).toBe('2019-02-27');
     expect(d.meta.docType).toBe('Báo cáo');
     expect(d.meta.heading).toMatch(/^Báo cáo sơ kết 09 năm thực hiện mô hình bí thư cấp ủy đồng thời là chủ tịch ủy ban nhân dân cấp xã/);
-    expect(d.meta.signer).toBe('T/M BAN THƯỜNG VỤ, PHÓ BÍ THƯ, Y Mửi');
+    expect(d.meta.signer).toBe('Y Mửi');
+    expect(d.meta.signerTitle).toBe('T/M BAN THƯỜNG VỤ, PHÓ BÍ THƯ');
     expect(d.meta.title).toContain('381-BC/TU');
   });
 

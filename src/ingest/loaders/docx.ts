@@ -25,7 +25,15 @@
  */
 import mammoth from 'mammoth';
 import { parseHtml, type HtmlElement, type HtmlNode } from './html.js';
-import { UnsupportedDocumentError, type FootnoteAnchor, type LoadedSource, type SourceBlock, type SourceFootnote } from './types.js';
+import {
+  UnsupportedDocumentError,
+  type FootnoteAnchor,
+  type LoadedSource,
+  type SourceBlock,
+  type SourceFootnote,
+  type SourceTable,
+  TABLE_ROW_SEPARATOR,
+} from './types.js';
 import { checkZipSafety, DEFAULT_ZIP_LIMITS, REASON_CORRUPT_DOCX } from './zipGuard.js';
 
 /** Stands in for a footnote mark while text is normalised; a Unicode noncharacter never in input. */
@@ -47,6 +55,9 @@ interface RawLine {
 
 interface RawBlock extends RawLine {
   headingLevel?: number;
+  bold?: boolean;
+  /** A data table: its cells as raw lines (marks still in), the first `headerRows` rows the header. */
+  grid?: { cells: RawLine[][]; headerRows: number };
 }
 
 function isElement(node: HtmlNode): node is HtmlElement {
@@ -121,6 +132,26 @@ function walkContainer(nodes: HtmlNode[], out: RawBlock[]): void {
   flush();
 }
 
+/**
+ * Characters of text inside and outside bold runs. A paragraph typed in bold throughout is how
+ * many Word users make a heading without a Heading style ("I. ĐẶC ĐIỂM, TÌNH HÌNH").
+ */
+function boldCoverage(nodes: HtmlNode[], inBold: boolean, acc = { bold: 0, plain: 0 }): { bold: number; plain: number } {
+  for (const node of nodes) {
+    if (node.type === 'text') {
+      const n = node.text.replace(/\s+/g, '').length;
+      if (inBold) acc.bold += n;
+      else acc.plain += n;
+    } else boldCoverage(node.children, inBold || node.tag === 'strong' || node.tag === 'b', acc);
+  }
+  return acc;
+}
+
+function isWholeBold(el: HtmlElement): boolean {
+  const { bold, plain } = boldCoverage(el.children, false);
+  return bold > 0 && plain === 0;
+}
+
 function walkBlock(el: HtmlElement, out: RawBlock[]): void {
   const heading = /^h([1-6])$/.exec(el.tag);
   if (heading) {
@@ -128,7 +159,11 @@ function walkBlock(el: HtmlElement, out: RawBlock[]): void {
     return;
   }
   switch (el.tag) {
-    case 'p':
+    case 'p': {
+      const bold = isWholeBold(el);
+      for (const line of collectInline(el.children)) out.push({ text: line.text, notes: line.notes, ...(bold ? { bold } : {}) });
+      return;
+    }
     case 'pre':
     case 'dt':
       pushLines(out, collectInline(el.children));
@@ -208,13 +243,95 @@ function isLayoutTable(table: HtmlElement): boolean {
   return LAYOUT_MARKERS.some((re) => re.test(folded));
 }
 
+/** The cells of a row as elements. */
+function rowCells(row: HtmlElement): HtmlElement[] {
+  return row.children.filter((n): n is HtmlElement => isElement(n) && (n.tag === 'td' || n.tag === 'th'));
+}
+
+/** A cell's content as one line: its paragraphs joined by spaces, note marks kept. */
+function cellLine(cell: HtmlElement): RawLine {
+  const parts: RawBlock[] = [];
+  walkContainer(cell.children, parts);
+  return joinLines(parts, ' ');
+}
+
+function spanOf(value: string | undefined): number {
+  const n = Number(value ?? '1');
+  return Number.isInteger(n) && n > 1 ? Math.min(n, 50) : 1;
+}
+
+/**
+ * Lays a table's rows out on a grid: a cell spanning k columns fills k slots (a header repeats
+ * its text, a body cell leaves the extra slots empty), a cell spanning rows is carried down, so
+ * every cell sits under its own column header.
+ */
+function tableGrid(rows: HtmlElement[]): { cells: RawLine[][]; headerRows: number } {
+  const grid: RawLine[][] = [];
+  const carried = new Map<number, { line: RawLine; left: number }>();
+  let headerRows = 0;
+  let headerDone = false;
+  rows.forEach((row, r) => {
+    const cells = rowCells(row);
+    const isHeader = !headerDone && cells.length > 0 && cells.every((c) => c.tag === 'th');
+    if (isHeader) headerRows = r + 1;
+    else headerDone = true;
+    const out: RawLine[] = [];
+    let col = 0;
+    const fillCarried = () => {
+      for (let c = carried.get(col); c; c = carried.get(col)) {
+        out.push(c.line);
+        if (--c.left <= 0) carried.delete(col);
+        col++;
+      }
+    };
+    for (const cell of cells) {
+      fillCarried();
+      const line = cellLine(cell);
+      const colspan = spanOf(cell.attrs.colspan);
+      const rowspan = spanOf(cell.attrs.rowspan);
+      for (let k = 0; k < colspan; k++) {
+        const slot = k === 0 || isHeader ? line : { text: '', notes: [] };
+        out.push(slot);
+        if (rowspan > 1) carried.set(col, { line: slot, left: rowspan - 1 });
+        col++;
+      }
+    }
+    fillCarried();
+    grid.push(out);
+  });
+  // Without <th> cells the first row is the header, as in nearly every report table.
+  return { cells: grid, headerRows: headerRows || 1 };
+}
+
+const hasText = (line: RawLine) => /\S/.test(line.text.replaceAll(MARK, ''));
+
 function walkTable(table: HtmlElement, out: RawBlock[]): void {
+  const rows = tableRows(table);
   const layout = isLayoutTable(table);
-  for (const row of tableRows(table)) {
-    const cells = row.children.filter((n): n is HtmlElement => isElement(n) && (n.tag === 'td' || n.tag === 'th'));
+  if (!layout) {
+    const grid = tableGrid(rows);
+    const width = Math.max(0, ...grid.cells.map((r) => r.length));
+    const bodyRows = grid.cells.slice(grid.headerRows).filter((r) => r.some(hasText));
+    // A grid of at least two columns with a header and a body row is data; anything smaller
+    // (a boxed note, a one-column list) reads as ordinary paragraphs.
+    if (width >= 2 && bodyRows.length >= 1 && grid.cells.slice(0, grid.headerRows).some((r) => r.filter(hasText).length >= 2)) {
+      out.push({ text: '', notes: grid.cells.flatMap((r) => r.flatMap((c) => c.notes)), grid });
+      return;
+    }
+  }
+  if (layout) {
+    // Column by column: a signature table typed as rows ("Nơi nhận: | T/M BAN THƯỜNG VỤ",
+    // "- Như trên, | BÍ THƯ", …) then reads as the recipients list, then the signature.
+    const grid = rows.map(rowCells);
+    const width = Math.max(0, ...grid.map((r) => r.length));
+    for (let col = 0; col < width; col++) for (const cells of grid) if (cells[col]) walkContainer(cells[col]!.children, out);
+    return;
+  }
+  for (const row of rows) {
+    const cells = rowCells(row);
     const simple = cells.map(simpleCellLine);
-    if (!layout && simple.every((c) => c !== undefined)) {
-      const parts = simple.filter((c): c is RawLine => c !== undefined && (/\S/.test(c.text.replaceAll(MARK, '')) || c.notes.length > 0));
+    if (simple.every((c) => c !== undefined)) {
+      const parts = simple.filter((c): c is RawLine => c !== undefined && (hasText(c) || c.notes.length > 0));
       if (parts.length) out.push({ text: parts.map((p) => p.text).join(' | '), notes: parts.flatMap((p) => p.notes) });
     } else {
       for (const cell of cells) walkContainer(cell.children, out);
@@ -246,6 +363,43 @@ function finalize(raw: RawLine): { text: string; marks: { key: string; offset: n
   }
   for (const m of marks) m.offset = Math.min(m.offset, text.length);
   return { text, marks };
+}
+
+interface FinalBlock {
+  text: string;
+  marks: { key: string; offset: number }[];
+  headingLevel?: number;
+  bold?: boolean;
+  table?: SourceTable;
+}
+
+/**
+ * A data table's final form: cells normalised one by one, the header rows merged per column,
+ * and a text of its rows (cells joined by " | ") that the marks' offsets point into.
+ */
+function finalizeGrid(grid: { cells: RawLine[][]; headerRows: number }): FinalBlock {
+  const cells = grid.cells.map((row) => row.map(finalize));
+  const width = Math.max(...cells.map((r) => r.length));
+  const header = Array.from({ length: width }, (_, col) => {
+    const parts = cells.slice(0, grid.headerRows).map((r) => r[col]?.text ?? '').filter(Boolean);
+    return [...new Set(parts)].join(' – ');
+  });
+  const rows = cells
+    .slice(grid.headerRows)
+    .filter((r) => r.some((c) => c.text))
+    .map((r) => Array.from({ length: width }, (_, col) => r[col]?.text ?? ''));
+  let text = '';
+  const marks: { key: string; offset: number }[] = [];
+  for (const row of cells) {
+    if (!row.some((c) => c.text)) continue;
+    if (text) text += TABLE_ROW_SEPARATOR;
+    row.forEach((c, i) => {
+      if (i > 0) text += ' | ';
+      for (const m of c.marks) marks.push({ key: m.key, offset: text.length + m.offset });
+      text += c.text;
+    });
+  }
+  return { text, marks, table: { header, rows } };
 }
 
 /** The notes `<ol>`: mammoth appends it last; its items carry ids "footnote-N" / "endnote-N". */
@@ -284,7 +438,9 @@ export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'
     }
   }
 
-  const finals = rawBlocks.map((b) => ({ ...finalize(b), headingLevel: b.headingLevel }));
+  const finals: FinalBlock[] = rawBlocks.map((b) =>
+    b.grid ? finalizeGrid(b.grid) : { ...finalize(b), ...(b.headingLevel ? { headingLevel: b.headingLevel } : {}), ...(b.bold ? { bold: true } : {}) },
+  );
 
   // Number notes: footnotes by first reference, then endnotes; notes with no text are dropped.
   const order: string[] = [];
@@ -318,7 +474,15 @@ export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'
       continue;
     }
     const { start, end } = append(f.text);
-    blocks.push({ text: f.text, start, end, ...(f.headingLevel ? { headingLevel: f.headingLevel } : {}), footnoteAnchors: anchors });
+    blocks.push({
+      text: f.text,
+      start,
+      end,
+      ...(f.headingLevel ? { headingLevel: f.headingLevel } : {}),
+      ...(f.bold ? { bold: true } : {}),
+      ...(f.table ? { table: f.table } : {}),
+      footnoteAnchors: anchors,
+    });
   }
   const footnotes: SourceFootnote[] = numbered.map((key, i) => {
     const text = noteText.get(key) ?? '';

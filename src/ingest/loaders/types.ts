@@ -4,7 +4,7 @@
  * structure, metadata and chunking happens once, format-independently, in structure.ts.
  */
 
-export type SourceFormat = 'txt' | 'md' | 'docx' | 'pdf';
+export type SourceFormat = 'txt' | 'md' | 'docx' | 'doc' | 'pdf';
 
 export interface FootnoteAnchor {
   /** Footnote number as the document numbers it. */
@@ -23,6 +23,20 @@ export interface SourceBlock {
   headingLevel?: number;
   /** Footnote marks inside this block, in order. */
   footnoteAnchors: FootnoteAnchor[];
+  /** The whole paragraph is bold (Word run formatting, Markdown `**…**`): a heading candidate. */
+  bold?: boolean;
+  /** A data table; `text` then holds its rows joined by TABLE_ROW_SEPARATOR, cells by " | ". */
+  table?: SourceTable;
+}
+
+/** Joins a table's rows in its block text: a block stays one line, and no report uses "‖". */
+export const TABLE_ROW_SEPARATOR = ' ‖ ';
+
+/** A data table as a grid: every row has one cell per column (spans expanded). */
+export interface SourceTable {
+  /** Column headers; several header rows are joined per column ("Năm 2022 – Kết nạp"). */
+  header: string[];
+  rows: string[][];
 }
 
 export interface SourceFootnote {

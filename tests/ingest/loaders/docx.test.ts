@@ -92,16 +92,16 @@ describe('loadDocx: edge cases', () => {
       'Mục thứ nhất',
       'Mục con',
       'Mục thứ hai',
-      'Chỉ tiêu | Kết quả',
-      'Số xã | 45',
+      'Chỉ tiêu | Kết quả ‖ Số xã | 45',
       'Nhắc lại chú thích.',
       'Nơi nhận:',
-      'T/M BAN THƯỜNG VỤ',
       '- Như trên,',
-      'BÍ THƯ',
       '- Lưu VT.',
+      'T/M BAN THƯỜNG VỤ',
+      'BÍ THƯ',
       'Nguyễn Văn A',
     ]);
+    expect(src.blocks[10]!.table).toEqual({ header: ['Chỉ tiêu', 'Kết quả'], rows: [['Số xã', '45']] });
     expect(src.blocks[4]!.headingLevel).toBe(3);
     const marked = src.blocks[5]!;
     expect(marked.footnoteAnchors).toEqual([
@@ -110,7 +110,7 @@ describe('loadDocx: edge cases', () => {
       { n: 3, offset: marked.text.length },
     ]);
     // The second reference to footnote 1 keeps number 1; the endnote comes after the footnotes.
-    expect(src.blocks[12]!.footnoteAnchors).toEqual([{ n: 1, offset: 'Nhắc lại chú thích'.length }]);
+    expect(src.blocks[11]!.footnoteAnchors).toEqual([{ n: 1, offset: 'Nhắc lại chú thích'.length }]);
     expect(src.footnotes.map((f) => [f.n, f.text])).toEqual([
       [1, 'Chú thích A & B <1>.'],
       [2, 'Đoạn một. Đoạn hai.'],
