@@ -3,10 +3,15 @@ import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
-import { asksForDuration, DATE_RE, unitVariants, figureMatches, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
+import { asksForDuration, DATE_RE, figureMatches, unitVariants, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
+import { intentCues, matchesAny } from '../retrieval/intents.js';
+import { asksOwnNumber, answerDocumentDetail } from './documentDetails.js';
+import { chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, isTargetFigure, type FigureQuestion } from './figureLead.js';
+import { shortDocumentLabel } from './labels.js';
+import { listLead, sentenceLead } from './lists.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
-import type { Answer, Citation } from './types.js';
+import { LEAD_MAX_CHARS, type Answer, type Citation } from './types.js';
 
 /**
  * The offline answer: pick the sentences that answer, lead with the figure for counts, quote
@@ -27,11 +32,9 @@ export interface EvidenceSentence {
   score: number;
   coverage: number;
   hasNumber: boolean;
+  /** The passage's share of the question's named entities (retrieval's entity guard), 0–1. */
+  entityMatch: number;
 }
-
-const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
-
-
 
 /** The words of `text` that spell `foldedPhrase`, in their original case and accents. */
 export function displayOf(text: string, foldedPhrase: string): string | undefined {
@@ -45,71 +48,6 @@ export function displayOf(text: string, foldedPhrase: string): string | undefine
     }
   }
   return undefined;
-}
-
-/** Function words that never end a figure phrase (compared accented: "từ" ≠ "tú"). */
-const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'để', 'mà', 'thì', 'là', 'có', 'trong', 'tại', 'ở', 'đến', 'từ', 'về', 'như', 'hoặc', 'đã', 'sẽ', 'qua', 'so', 'trên', 'dưới']);
-
-/**
- * The figure a count question asks for, as the source words it: "119/156 xã, phường, thị trấn
- * (đạt 76,28%)". The number is the one whose neighbourhood shares most with the question (its
- * unit first); the phrase runs to the last unit word, plus a parenthesis that follows.
- */
-export function figurePhrase(sentence: string, unitTokens: readonly string[], docNumber = false, questionTokens: readonly string[] = []): string | undefined {
-  if (docNumber) return DOC_NUMBER_RE.exec(sentence)?.[0];
-  const matches = figureMatches(sentence, { keepDurations: asksForDuration(unitTokens) });
-  if (!matches.length) return undefined;
-  const units = new Set(unitVariants(unitTokens).flat());
-  const question = new Set(questionTokens);
-  const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
-  let chosen = matches[0]!;
-  let bestScore = -1;
-  for (const m of matches) {
-    const after = foldedWords(sentence.slice(m.index! + m[0].length)).slice(0, 6);
-    const before = foldedWords(sentence.slice(0, m.index!)).slice(-8);
-    let score = 0;
-    const variants = unitVariants(unitTokens).filter((v) => v.length);
-    if (variants.some((v) => v.slice(0, 2).every((u, k) => after[k] === u))) score += 3.5;
-    else if (variants.some((v) => after.slice(0, 3).includes(v[0]!))) score += 3;
-    else if (variants.some((v) => before.slice(-6).includes(v[0]!))) score += 1.5;
-    score += [...after, ...before].filter((w) => question.has(w)).length * 0.25;
-    if (score > bestScore) {
-      bestScore = score;
-      chosen = m;
-    }
-  }
-  const rest = sentence.slice(chosen.index!);
-  const wordRe = /\S+/g;
-  const spans: { end: number; word: string }[] = [];
-  for (let m = wordRe.exec(rest); m && spans.length < 12; m = wordRe.exec(rest)) spans.push({ end: m.index + m[0].length, word: m[0] });
-  let endIdx = -1;
-  if (units.size) {
-    // Run through the unit words; a comma ends the run unless a unit word follows it ("xã, phường, thị trấn").
-    const isUnit = (i: number) => Boolean(spans[i] && fold(spans[i]!.word).match(/[a-z]+/g)?.some((w) => units.has(w)));
-    for (let i = 1; i < spans.length && i <= 10; i++) {
-      // Another figure starts another quantity ("698 tổ chức cơ sở đảng với 1.908 tổ chức đảng").
-      if (/^\d/.test(spans[i]!.word)) break;
-      if (isUnit(i)) endIdx = i;
-      if (/[,;:.]$/.test(spans[i]!.word) && !isUnit(i + 1)) break;
-    }
-  }
-  if (endIdx < 0) {
-    // No unit words: stop at the first clause punctuation, keeping at least two words.
-    endIdx = Math.min(spans.length - 1, 5);
-    for (let i = 1; i < spans.length && i <= 5; i++) {
-      if (/[,;:.]$/.test(spans[i]!.word)) {
-        endIdx = i;
-        break;
-      }
-    }
-  }
-  let end = spans[endIdx]?.end ?? rest.length;
-  const paren = /^\s*\([^)]{1,60}\)/.exec(rest.slice(end).replace(/^[,]/, ''));
-  if (paren && !/[.;]$/.test(rest.slice(0, end))) end += paren[0].length + (rest.slice(end).startsWith(',') ? 1 : 0);
-  let words = rest.slice(0, end).replace(/[;:.,]+$/, '').trim().split(' ');
-  while (words.length > 1 && TRAILING_FILLER.has(normalizeText(words[words.length - 1]!).toLowerCase().replace(/[;:.,]+$/, ''))) words = words.slice(0, -1);
-  const phrase = words.join(' ').replace(/[;:.,]+$/, '');
-  return phrase || undefined;
 }
 
 /** A person's name: a run of capitalised words that is not a place or an office ("Võ Thị Ánh Xuân"). */
@@ -152,16 +90,44 @@ export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string
   };
 }
 
+/** How well the kind of figures in a sentence fits the question: target or actual, the year asked. */
+function figureContextFactor(query: AnalyzedQuery, text: string, yearFactor: number, year: number | undefined): number {
+  const at = figureMatchIndexes(text);
+  const targets = at.filter((i) => isTargetFigure(text, i)).length;
+  let factor = yearFactor;
+  if (at.length && targets === at.length) factor *= query.figureWish.target ? 1.3 : 0.7;
+  else if (query.figureWish.target && targets === 0) factor *= 0.8;
+  // With no year asked, the newer document is the answer ("hiện nay", or nothing said).
+  if (!query.years.length && year !== undefined) factor *= 1 + Math.max(0, Math.min(10, year - 2010)) * 0.01;
+  return factor;
+}
+
+function sentenceYearFactor(query: AnalyzedQuery, text: string): number {
+  if (!query.years.length) return 1;
+  const years = [...text.matchAll(/\b(19|20)\d{2}\b/g)].map((m) => Number(m[0]));
+  if (years.some((y) => query.years.includes(y))) return 1.25;
+  return years.length ? 0.8 : 0.95;
+}
+
+function figureMatchIndexes(text: string): number[] {
+  return figureMatches(text).map((m) => m.index ?? 0);
+}
+
 export function scoreSentences(
   query: AnalyzedQuery,
   retrieved: readonly RetrievedChunk[],
   documentTerms: (id: string) => Set<string>,
   places: ReadonlySet<string>,
   view: (chunk: Chunk) => ChunkView = buildChunkView,
+  snapshotDates?: ReadonlyMap<string, string>,
 ): EvidenceSentence[] {
   const top = retrieved.slice(0, query.wantsFigure ? 12 : 8);
   const best = top[0]?.score ?? 1;
   const out: EvidenceSentence[] = [];
+  const docYear = (id: string) => {
+    const d = snapshotDates?.get(id);
+    return d ? Number(d.slice(0, 4)) : undefined;
+  };
   for (const r of top) {
     const m = r.chunk.metadata;
     const v = view(r.chunk);
@@ -190,8 +156,9 @@ export function scoreSentences(
           else if (unitNearNumber(text, query.unitTokens)) factor *= 1.15;
           if (statesTotal(text, query.unitTokens)) factor *= 1.2;
         }
+        if (numbers.length) factor *= figureContextFactor(query, text, sentenceYearFactor(query, text), docYear(m.documentId));
       }
-      if (query.intent === 'docnumber') factor *= DOC_NUMBER_RE.test(text) ? 1.6 : 0.6;
+      if (query.intent === 'docnumber') factor *= docNumberIn(text) ? 1.6 : 0.6;
       if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
       if (query.entities.length) {
         const hits = query.entities.filter((e) => (e.kind === 'document' ? nearby.replace(/\s+/g, '') : nearby).includes(e.folded)).length;
@@ -202,7 +169,7 @@ export function scoreSentences(
       // Very short fragments rarely answer anything on their own.
       if (text.length < 25) factor *= 0.6;
       const score = (0.7 * cov + 0.3 * (r.score / best)) * factor;
-      out.push({ chunk: r.chunk, text, start: sentence.start, score, coverage: cov, hasNumber: numbers.length > 0 });
+      out.push({ chunk: r.chunk, text, start: sentence.start, score, coverage: cov, hasNumber: numbers.length > 0, entityMatch: r.entityMatch });
     }
   }
   return out.sort((a, b) => b.score - a.score);
@@ -239,6 +206,7 @@ function walkFocusedSection(
     score: hit.score,
     coverage: hit.coverage,
     hasNumber: false,
+    entityMatch: hit.entityMatch,
   });
   // "Hạn chế của việc lấy phiếu tín nhiệm": the points of the section about the rest of the question first.
   const entityLabels = new Set(query.entities.map((e) => e.text));
@@ -294,23 +262,36 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
       citations: [],
     };
   }
+  if (query.documentField && (query.documentField !== 'number' || asksOwnNumber(query, snapshot))) {
+    const detail = answerDocumentDetail(query, query.documentField, retrieved, snapshot);
+    if (detail) return detail;
+  }
   const notFound: Answer = { ...base, answered: false, kind: 'not_found', ...leadAndText(render(lang, 'notFound', {})), citations: [] };
   const top = retrieved[0];
   if (!top || top.coverage < MIN_COVERAGE || top.entityMatch < 0.5) return notFound;
   // Scattered syllables are not evidence: some passage among the best must share a phrase.
   if (!retrieved.slice(0, 3).some((r) => r.phraseEvidence) && !query.entities.some((e) => e.kind === 'document')) return notFound;
 
-  let sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view);
+  let sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view, documentDates(snapshot));
   // "Bao nhiêu đầu mối?" answered with figures that count something else would be an invented
   // answer: for counts, only sentences whose figures carry the asked unit can lead.
   if (query.intent === 'count' && query.unitTokens.length) {
-    const carriesUnit = (x: EvidenceSentence) => x.hasNumber && (unitAfterNumber(x.text, query.unitTokens) > 0 || unitNearNumber(x.text, query.unitTokens));
+    // "bao nhiêu đảng viên" is a count: "100% đảng viên" does not answer it (unless a share is asked).
+    const counted = (x: EvidenceSentence) => (query.figureWish.percent ? x.text : x.text.replace(/\d+(?:[.,]\d+)?\s*%/g, '%'));
+    // And it must be a figure of the place asked about: another place's count is no answer.
+    const placeOk = (x: EvidenceSentence) => !query.entities.some((e) => e.kind !== 'document') || x.entityMatch >= 0.5;
+    const carriesUnit = (x: EvidenceSentence) =>
+      x.hasNumber && placeOk(x) && (unitAfterNumber(counted(x), query.unitTokens) > 0 || unitNearNumber(counted(x), query.unitTokens));
     const withUnit = sentences.filter(carriesUnit);
     sentences = [...withUnit, ...sentences.filter((x) => !carriesUnit(x))];
     if (!withUnit.length) return notFound;
   }
-  const s1 = sentences[0];
-  if (!s1 || s1.coverage < MIN_SENTENCE_COVERAGE) return notFound;
+  const best = sentences[0];
+  if (!best || best.coverage < MIN_SENTENCE_COVERAGE) return notFound;
+  // For figures, the sentence and the figure are chosen together: a close second sentence whose
+  // figure carries the unit asked beats a first one whose figures count something else.
+  const s1 = query.wantsFigure && !query.documentField ? pickFigureSentence(query, sentences, best) : best;
+  if (s1 !== best) sentences = [s1, ...sentences.filter((x) => x !== s1)];
 
   let chosen: EvidenceSentence[] = [s1];
   let conflict = false;
@@ -355,7 +336,6 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
     lines.push(render(lang, byChunk.size > 1 || group.length > 1 ? 'evidenceBullet' : 'evidenceLine', { quote, n }));
   }
 
-  let lead = '';
   const subjectEntity = query.entities.find((e) => e.kind !== 'document');
   // The corpus spelling first: questions are often typed without accents or capitals.
   const subjectText = subjectEntity
@@ -364,22 +344,126 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
       displayOf(s1.chunk.text, subjectEntity.folded) ??
       displayOf(query.normalized, subjectEntity.folded))
     : undefined;
-  const subject = subjectText ? `${subjectText}: ` : '';
-  if (query.intent === 'when') {
+  const lead = buildLead({ query, chosen, s1, snapshot, subject: subjectText ? `${subjectText}: ` : '', sectionWalk: Boolean(sectionWalk) });
+  const parts = [lead, lines.join('\n'), conflict ? render(lang, 'conflict') : ''].filter(Boolean);
+  return { ...base, answered: true, kind: 'answer', lead, text: parts.join('\n\n'), citations };
+}
+
+interface LeadInput {
+  query: AnalyzedQuery;
+  chosen: readonly EvidenceSentence[];
+  s1: EvidenceSentence;
+  snapshot: IndexSnapshot;
+  subject: string;
+  sectionWalk: boolean;
+}
+
+const datesCache = new WeakMap<IndexSnapshot, Map<string, string>>();
+function documentDates(snapshot: IndexSnapshot): Map<string, string> {
+  let m = datesCache.get(snapshot);
+  if (!m) {
+    m = new Map(snapshot.documents.filter((d) => d.meta.date).map((d) => [d.meta.id, d.meta.date!]));
+    datesCache.set(snapshot, m);
+  }
+  return m;
+}
+
+const FIGURE_SENTENCE_POOL = 5;
+const FIGURE_SENTENCE_MIN_SHARE = 0.7;
+
+function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSentence[], best: EvidenceSentence): EvidenceSentence {
+  const q = figureQuestion(query);
+  let pick = best;
+  let pickScore = -Infinity;
+  for (const s of sentences.slice(0, FIGURE_SENTENCE_POOL)) {
+    if (!s.hasNumber || s.score < FIGURE_SENTENCE_MIN_SHARE * best.score || s.coverage < MIN_SENTENCE_COVERAGE) continue;
+    const fig = chooseFigureScored(s.text, q);
+    if (!fig) continue;
+    const places = query.entities.filter((e) => e.kind === 'place');
+    const named = places.length && places.some((p) => fold(s.text).includes(p.folded)) ? 1.5 : 0;
+    const total = (s.score / best.score) * 5 + fig.score + named;
+    if (total > pickScore) {
+      pickScore = total;
+      pick = s;
+    }
+  }
+  return pick;
+}
+
+/** What a figure question wants, in the terms of the figure chooser. */
+function figureQuestion(query: AnalyzedQuery): FigureQuestion {
+  return { unitTokens: query.unitTokens, tokens: query.tokens, wish: query.figureWish, years: query.years, preferRatio: query.yesNo };
+}
+
+/** "Có"/"Chưa" and the figure behind it: a full ratio (13/13) or 100% and more is yes; a negative word or a short ratio is no. */
+function yesNoLead(query: AnalyzedQuery, s1: EvidenceSentence): string {
+  const lang = query.language;
+  const figure = figurePhrase(s1.text, figureQuestion(query));
+  const detail = figure ?? sentenceLead(s1.text, 300);
+  const raw = figure ? (chooseFigure(s1.text, figureQuestion(query))?.[0] ?? '') : '';
+  const ratio = /(\d+(?:[.,]\d+)*)\s*\/\s*(\d+(?:[.,]\d+)*)/.exec(raw);
+  const percent = /(\d+(?:[.,]\d+)?)\s*%/.exec(raw);
+  const num = (x: string) => Number(x.replace(/\./g, '').replace(',', '.'));
+  let yes: boolean;
+  if (ratio) yes = num(ratio[1]!) >= num(ratio[2]!);
+  else if (percent) yes = num(percent[1]!) >= 100;
+  else yes = !matchesAny(intentCues().negative, fold(s1.text));
+  if (yes) return render(lang, 'yesLead', { detail });
+  const asked = fold(query.normalized);
+  return render(lang, 'noLead', { no: lang === 'en' ? 'No' : /\bchua\b/.test(asked) ? 'Chưa' : 'Không', detail });
+}
+
+/** Figures of other sources for the same thing: the newer document first, the older one named. */
+function withOlderSources(lead: string, input: LeadInput): string {
+  const { query, chosen, s1, snapshot } = input;
+  const dateOf = (e: EvidenceSentence) => snapshot.documentById.get(e.chunk.metadata.documentId)?.meta.date ?? '';
+  const others = chosen.filter((c) => c.chunk.metadata.documentId !== s1.chunk.metadata.documentId && dateOf(c) && dateOf(c) < dateOf(s1));
+  const older = others[0];
+  if (!older || query.years.length) return lead;
+  const fig = figurePhrase(older.text, figureQuestion(query));
+  const meta = snapshot.documentById.get(older.chunk.metadata.documentId)?.meta;
+  if (!fig || !meta || lead.includes(fig)) return lead;
+  const extended = `${lead.replace(/\.$/, '')}; ${render(query.language, 'olderSource', { doc: shortDocumentLabel(meta, query.language), figure: fig })}`;
+  return extended.length <= LEAD_MAX_CHARS ? extended : lead;
+}
+
+function buildLead(input: LeadInput): string {
+  const { query, chosen, s1, subject } = input;
+  const lang = query.language;
+  let lead = '';
+  if (query.yesNo) {
+    lead = yesNoLead(query, s1);
+  } else if (query.intent === 'when') {
     const date = DATE_RE.exec(s1.text)?.[0];
     if (date) lead = render(lang, 'figureLead', { subject, figure: date });
   } else if (query.intent === 'docnumber') {
-    const fig = figurePhrase(s1.text, [], true);
+    const fig = docNumberIn(s1.text, askedDocTypeCode(query)) ?? docNumberIn(s1.text);
     if (fig) lead = render(lang, 'docNumberLead', { subject, figure: fig });
   } else if (query.wantsFigure) {
-    const fig = figurePhrase(s1.text, query.unitTokens, false, query.tokens);
-    if (fig) lead = render(lang, 'figureLead', { subject, figure: fig });
+    const fig = figurePhrase(s1.text, figureQuestion(query));
+    if (fig) lead = withOlderSources(render(lang, 'figureLead', { subject, figure: fig }), input);
   } else if (query.intent === 'who') {
-    const name = personName(s1.text, snapshot.names.places);
+    const name = personName(s1.text, input.snapshot.names.places);
     if (name) lead = render(lang, 'whoLead', { name });
+  } else if (query.intent === 'list' || query.intent === 'why' || input.sectionWalk) {
+    const items = listLead({ sentences: chosen.map((c) => c.text), wantsNames: query.intent === 'list' && asksForNames(query) });
+    if (items) lead = render(lang, 'listLead', { items });
   }
-  const parts = [lead, lines.join('\n'), conflict ? render(lang, 'conflict') : ''].filter(Boolean);
-  return { ...base, answered: true, kind: 'answer', lead, text: parts.join('\n\n'), citations };
+  // Whatever the kind, the first line answers: the best sentence itself when nothing finer applies.
+  if (!lead) lead = sentenceLead(s1.text);
+  return lead.length <= LEAD_MAX_CHARS ? lead : sentenceLead(lead, LEAD_MAX_CHARS - 1);
+}
+
+/** "những đơn vị nào", "xã nào", "which communes": the answer is a list of names. */
+function asksForNames(query: AnalyzedQuery): boolean {
+  const f = fold(query.normalized);
+  return /\b(don vi|dia phuong|xa|huyen|tinh|phuong|thi tran|thon|ban|to chuc|co quan|noi)( [a-z]+)? nao\b/.test(f) || /\bwhich (units?|communes?|districts?|provinces?|localities|places|villages?)\b/.test(f);
+}
+
+/** The code of the document type a "số mấy" question names ("kế hoạch" → KH). */
+function askedDocTypeCode(query: AnalyzedQuery): string | undefined {
+  const f = fold(query.normalized);
+  return [...intentCues().docTypeCodes].find(([type]) => f.includes(type))?.[1];
 }
 
 /** A refusal's lead is the refusal itself. */

@@ -1,7 +1,11 @@
 import { fold } from '../ingest/normalize.js';
 import { analyzeQuery, type QueryContext } from '../retrieval/query.js';
 import { displayOf } from './extractive.js';
-import type { ConversationTurn } from './types.js';
+import { followUpKindOf } from '../retrieval/intents.js';
+import { shortDocumentLabel, shortSectionLabel } from './labels.js';
+import { render } from './templates.js';
+import type { Answer, ConversationTurn, Language } from './types.js';
+import type { IndexSnapshot } from '../index/store.js';
 
 /**
  * Rule-based follow-ups for the offline path: "còn Kon Tum thì sao?" after a question about
@@ -15,10 +19,64 @@ const FOLLOW_UP_END = /\b(thi sao|the nao|ra sao|thi the nao|thi co|nhu the nao)
 export function isFollowUp(question: string): boolean {
   const f = fold(question).replace(/[?!.]+$/, '').trim();
   const words = f.split(/\s+/).length;
-  return words <= 9 && (FOLLOW_UP_START.test(f) || FOLLOW_UP_END.test(f));
+  return words <= 9 && (FOLLOW_UP_START.test(f) || FOLLOW_UP_END.test(f) || followUpKindOf(f) !== undefined);
+}
+
+/** The last turn that was answered: a follow-up refers to what the user was told. */
+function lastAnswered(history: readonly ConversationTurn[]): ConversationTurn | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.answer.answered) return history[i];
+  return undefined;
+}
+
+/** The question without its asking words: "Mô hình … còn những hạn chế gì?" → "mô hình … còn những hạn chế". */
+function topicOf(question: string): string {
+  return question
+    .trim()
+    .replace(/[?？!.\s]+$/u, '')
+    .replace(/\s+(là gì|là ai|gì|nào|ra sao|thế nào|như thế nào|bao nhiêu|không|chưa)$/iu, '')
+    .replace(/^\p{Lu}/u, (c) => c.toLowerCase());
+}
+
+/**
+ * "nguồn nào?" after an answer: the sources of that answer, named short (document and section),
+ * with its citations. Undefined when the previous turn cited nothing.
+ */
+export function sourcesAnswer(question: string, history: readonly ConversationTurn[], snapshot: IndexSnapshot, language: Language): Answer | undefined {
+  if (followUpKindOf(fold(question)) !== 'source') return undefined;
+  const prev = lastAnswered(history);
+  if (!prev || !prev.answer.citations.length) return undefined;
+  const seen = new Set<string>();
+  const items: string[] = [];
+  for (const c of prev.answer.citations) {
+    const meta = snapshot.documentById.get(c.document)?.meta;
+    const item = render(language, 'sourceItem', { doc: meta ? shortDocumentLabel(meta, language) : c.title, section: shortSectionLabel(c.section, language) }).replace(/, $/, '');
+    if (seen.has(item)) continue;
+    seen.add(item);
+    items.push(item);
+  }
+  const lead = render(language, 'sourceLead', { sources: items.slice(0, 3).join('; ') });
+  return { ...prev.answer, question, language, lead, text: lead, answered: true, kind: 'answer' };
 }
 
 export function resolveFollowUp(question: string, history: readonly ConversationTurn[], ctx: QueryContext): string {
+  const kind = followUpKindOf(fold(question));
+  const answered = lastAnswered(history);
+  if (kind && answered) {
+    const previous = answered.resolvedQuestion;
+    const english = /[a-z]/i.test(question) && analyzeQuery(previous, ctx).language === 'en';
+    switch (kind) {
+      // "tại sao?": the causes of what was just said, in the same place and topic.
+      case 'why':
+        return english ? `What are the causes of ${topicOf(previous)}?` : `Nguyên nhân của ${topicOf(previous)} là gì?`;
+      case 'more':
+      case 'source':
+        return previous;
+      case 'year': {
+        const year = /(19|20)\d{2}/.exec(question)?.[0] ?? '';
+        return /(19|20)\d{2}/.test(previous) ? previous.replace(/(19|20)\d{2}/, year) : `${previous.replace(/[?\s]+$/, '')} năm ${year}?`;
+      }
+    }
+  }
   const prev = history[history.length - 1];
   if (!prev || !isFollowUp(question)) return question;
   const current = analyzeQuery(question, ctx);

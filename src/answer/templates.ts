@@ -6,7 +6,9 @@ import type { Language } from './types.js';
 
 export type TemplateKey =
   | 'figureLead' | 'whoLead' | 'docNumberLead' | 'evidenceLine' | 'evidenceBullet' | 'conflict'
-  | 'notFound' | 'unknownEntity' | 'refused' | 'invalid' | 'tooLong' | 'citationLine' | 'sourcesHeader';
+  | 'notFound' | 'unknownEntity' | 'refused' | 'invalid' | 'tooLong' | 'citationLine' | 'sourcesHeader'
+  | 'signerLead' | 'authorLead' | 'dateLead' | 'numberLead' | 'issuerLead' | 'titleLead' | 'whichLead' | 'cardSection'
+  | 'listLead' | 'yesLead' | 'noLead' | 'sourceLead' | 'sourceItem' | 'olderSource';
 
 type TemplateSet = Record<TemplateKey, string>;
 

@@ -12,7 +12,7 @@ import type { EmbedderFactory } from '../index/embedder.js';
 import { HybridRetriever, type RetrievedChunk } from '../retrieval/hybrid.js';
 import { analyzeQuery, type AnalyzedQuery, type QueryContext } from '../retrieval/query.js';
 import { composeExtractive, refusal } from '../answer/extractive.js';
-import { isFollowUp, resolveFollowUp } from '../answer/followup.js';
+import { isFollowUp, resolveFollowUp, sourcesAnswer } from '../answer/followup.js';
 import { render } from '../answer/templates.js';
 import type { Answer, ConversationTurn } from '../answer/types.js';
 import type { AnswerGenerator } from '../answer/generator.js';
@@ -91,6 +91,8 @@ export class ReportAssistant implements KnowledgeBase {
     if (!/[\p{L}\d]/u.test(trimmed)) return { answer: refusal(probe, 'invalid'), resolvedQuestion: trimmed };
     if (probe.injection) return { answer: refusal(probe, 'refused'), resolvedQuestion: trimmed };
 
+    const sources = history.length ? sourcesAnswer(trimmed, history, this.snapshot, probe.language) : undefined;
+    if (sources) return { answer: sources, resolvedQuestion: history[history.length - 1]?.resolvedQuestion ?? trimmed };
     let resolved = trimmed;
     if (history.length && isFollowUp(trimmed)) {
       const rewritten = await this.options.generator?.rewriteFollowUp?.(trimmed, history).catch(() => undefined);

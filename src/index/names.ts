@@ -1,5 +1,6 @@
 import { fold } from '../ingest/normalize.js';
 import type { ParsedDocument } from '../ingest/types.js';
+import { placeMarkers } from '../ingest/places.js';
 
 /**
  * Proper names found in the corpus. Places are names that follow an administrative marker
@@ -7,8 +8,10 @@ import type { ParsedDocument } from '../ingest/types.js';
  * kept too, so that "is this name anywhere in the reports?" can be answered without a search.
  */
 
-const PLACE_MARKERS = ['tỉnh', 'huyện', 'xã', 'thị trấn', 'thành phố', 'thị xã', 'phường', 'quận', 'khóm', 'ấp', 'thôn', 'làng', 'tp.', 'tỉnh ủy', 'tỉnh uỷ', 'huyện ủy', 'huyện uỷ', 'thành ủy', 'thành uỷ', 'thị ủy', 'đảng bộ tỉnh', 'đảng bộ huyện'];
-const MARKERS_FOLDED = PLACE_MARKERS.map((m) => fold(m).split(' ')).sort((a, b) => b.length - a.length);
+// Markers that read the same without diacritics as a common word ("bản" / "Ban") are left out: names are matched folded here.
+const MARKERS_FOLDED = placeMarkers()
+  .filter((m) => m.foldedSafe && !m.english && m.words.join(' ') !== 'to dan pho' && m.words.join(' ') !== 'dang uy xa')
+  .map((m) => m.words);
 
 const WORD_RE = /[\p{L}\p{M}][\p{L}\p{M}'’]*/gu;
 

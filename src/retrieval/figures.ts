@@ -20,7 +20,9 @@ export function figureMatches(text: string, options: { keepDurations?: boolean }
     const before = text.slice(Math.max(0, at - 2), at);
     if (YEARISH.test(n)) return false;
     if (/^\s*[-/]\s*[\p{Lu}Đ]/u.test(after) || /^[-/]\d/.test(after) || /\d[-/]$/.test(before) || /[\p{Lu}][-/]$/u.test(before)) return false;
-    if (!options.keepDurations && TIME_UNIT.test(text.slice(at + m[0].length, at + m[0].length + 12))) return false;
+    // "38,5% năm 2020" is a figure of a year, not a duration; "10 năm thực hiện" is a duration.
+    const following = text.slice(at + m[0].length, at + m[0].length + 12);
+    if (!options.keepDurations && !n.endsWith('%') && TIME_UNIT.test(following) && !/^\s*(năm|tháng)\s+\d/iu.test(following)) return false;
     // Ordinals and labels ("lần thứ 6", "Biểu số 5", "khóa 13") count nothing.
     if (/(thứ|số|khóa|khoá|Biểu|Phụ lục|Điều|Khoản|Chương|Mục)\s*$/iu.test(text.slice(Math.max(0, at - 10), at))) return false;
     return true;

@@ -4,6 +4,8 @@ import type { NameIndex } from '../index/names.js';
 import type { TermStats } from '../index/termStats.js';
 import type { Language } from '../answer/types.js';
 import { lexicon } from './lexicon.js';
+import { placeMarkers } from '../ingest/places.js';
+import { documentFieldOf, intentCues, matchesAny, type DocumentField } from './intents.js';
 
 /**
  * Query understanding: language, intent, the concepts a passage must cover, expansions
@@ -49,6 +51,21 @@ export interface AnalyzedQuery {
   unknownEntities: EntityMention[];
   /** Folded words that name what is counted ("xa", "dang vien"), from around "bao nhiêu". */
   unitTokens: string[];
+  /** The document detail asked for ("ai ký báo cáo …", "ban hành ngày nào"), answered from the document's card. */
+  documentField?: DocumentField;
+  /** "… đã … chưa?", "có … không?": answered "Có"/"Chưa" with the figure behind it. */
+  yesNo: boolean;
+  /** What the figure should be: a target ("phấn đấu", "by 2025"), the current state ("hiện nay"), a percentage, the new value of a change. */
+  figureWish: FigureWish;
+  /** Years named in the question ("năm 2020", "2019"). */
+  years: number[];
+}
+
+export interface FigureWish {
+  target: boolean;
+  now: boolean;
+  percent: boolean;
+  changeTo: boolean;
 }
 
 export interface QueryContext {
@@ -58,11 +75,11 @@ export interface QueryContext {
   documentNumbers: Set<string>;
 }
 
-const PLACE_MARKERS = [
-  ['tinh', 'uy'], ['huyen', 'uy'], ['thanh', 'uy'], ['thi', 'uy'], ['dang', 'bo', 'tinh'], ['dang', 'bo', 'huyen'], ['dang', 'uy', 'xa'],
-  ['thanh', 'pho'], ['thi', 'tran'], ['thi', 'xa'], ['tinh'], ['huyen'], ['xa'], ['phuong'], ['quan'],
-  ['province'], ['district'], ['commune'], ['city'], ['town'],
-];
+// The query analyser's markers: folded-safe ones that can stand before an unknown name in a question
+// (villages left out: "thôn", "ấp" rarely front a place the corpus must know).
+const PLACE_MARKERS = placeMarkers()
+  .filter((m) => m.foldedSafe && m.level !== 'village' && m.words.join(' ') !== 'tp.')
+  .map((m) => m.words);
 
 const markerWords = new Set(PLACE_MARKERS.flat());
 /** First words of institutions ("Ban", "Bộ", "Tỉnh ủy"…): a capitalised run starting so is not a proper name. */
@@ -464,12 +481,30 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     .join(' ');
   const corrected = entities.filter((e) => e.kind === 'place' && !fold(normalized).includes(e.folded)).map((e) => e.folded);
 
+  const cues = intentCues();
+  const mentionsDocument =
+    entities.some((e) => e.kind === 'document') ||
+    [...cues.documentWords.report, ...cues.documentWords.article, ...cues.documentWords.any, ...cues.docTypeCodes.keys()].some((w) => new RegExp(`\\b${w}\\b`).test(folded));
+  const documentField = mentionsDocument ? documentFieldOf(folded) : undefined;
+  const yesNo = !documentField && intent !== 'who' && matchesAny(cues.yesNo, folded);
+  const years = [...folded.matchAll(/\b(19|20)\d{2}\b/g)].map((m) => Number(m[0]));
+  const figureWish: FigureWish = {
+    target: matchesAny(cues.target, folded),
+    now: matchesAny(cues.actualNow, folded),
+    percent: matchesAny(cues.percent, folded),
+    changeTo: matchesAny(cues.changeTo, folded),
+  };
+
   return {
     raw,
     normalized,
     language,
     intent,
-    wantsFigure,
+    wantsFigure: wantsFigure || yesNo,
+    documentField,
+    yesNo,
+    figureWish,
+    years,
     injection,
     tokens,
     contentTokens,

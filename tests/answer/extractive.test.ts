@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReportAssistant } from '../../src/app/assistant.js';
-import { figurePhrase } from '../../src/answer/extractive.js';
+import { docNumberIn, figurePhrase, type FigureQuestion } from '../../src/answer/figureLead.js';
 import { formatAnswerText, answerJson } from '../../src/answer/format.js';
 import { corpusAssistant, DOC } from '../helpers.js';
 
@@ -108,11 +108,40 @@ describe('follow-ups', () => {
   });
 });
 
+const fq = (unitTokens: string[], over: Partial<FigureQuestion> = {}): FigureQuestion => ({
+  unitTokens,
+  tokens: [],
+  wish: { target: false, now: false, percent: false, changeTo: false },
+  years: [],
+  ...over,
+});
+
 describe('figurePhrase', () => {
   it('cuts the figure with its unit words and a following parenthesis', () => {
     const s = 'Toàn tỉnh An Giang hiện có 119/156 xã, phường, thị trấn (đạt 76,28%) của 100% đơn vị cấp huyện.';
-    expect(figurePhrase(s, ['xa', 'phuong', 'thi', 'tran'])).toBe('119/156 xã, phường, thị trấn (đạt 76,28%)');
-    expect(figurePhrase('đã kết nạp được 12.668 đảng viên, nâng tổng số', ['dang', 'vien'])).toBe('12.668 đảng viên');
-    expect(figurePhrase('Kế hoạch số 53-KH/TU, ngày 06-5-2009', [], true)).toBe('53-KH/TU');
+    expect(figurePhrase(s, fq(['xa', 'phuong', 'thi', 'tran']))).toBe('119/156 xã, phường, thị trấn (đạt 76,28%)');
+    expect(figurePhrase('đã kết nạp được 12.668 đảng viên, nâng tổng số', fq(['dang', 'vien']))).toBe('12.668 đảng viên');
+    expect(docNumberIn('Kế hoạch số 53-KH/TU, ngày 06-5-2009')).toBe('53-KH/TU');
+  });
+
+  it('chooses the figure of the unit asked, not another count of the same sentence', () => {
+    const s = 'cấp ủy các cấp đã thi hành kỷ luật 27 tổ chức đảng và 1.393 đảng viên (Biểu số 6), qua đó đã giúp';
+    expect(figurePhrase(s, fq(['dang', 'vien'], { tokens: ['thi', 'hanh', 'ky', 'luat', 'dang', 'vien'] }))).toBe('1.393 đảng viên (Biểu số 6)');
+  });
+
+  it('prefers the actual figure to the target in the same sentence, and the target when asked', () => {
+    const s = 'Đến nay có 15/18 xã thực hiện mô hình, phấn đấu đến năm 2025 có 18/18 xã thực hiện.';
+    expect(figurePhrase(s, fq(['xa']))).toMatch(/^15\/18 xã/);
+    expect(figurePhrase(s, fq(['xa'], { wish: { target: true, now: false, percent: false, changeTo: false }, years: [2025] }))).toMatch(/^18\/18 xã/);
+  });
+
+  it('takes the figure of the year asked when one sentence holds two years', () => {
+    const s = 'Tỷ lệ hộ nghèo giảm từ 38,5% năm 2020 xuống còn 24,1% năm 2021.';
+    expect(figurePhrase(s, fq([], { years: [2021], wish: { target: false, now: false, percent: true, changeTo: false } }))).toMatch(/24,1%/);
+  });
+
+  it('extends the phrase over a figure joined to it', () => {
+    const s = 'Đến nay, toàn Đảng bộ tỉnh có 99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên; các chi bộ quân sự đã bám sát';
+    expect(figurePhrase(s, fq(['chi', 'bo', 'quan', 'su']))).toBe('99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên');
   });
 });

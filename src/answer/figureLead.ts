@@ -1,0 +1,176 @@
+import { fold, normalizeText } from '../ingest/normalize.js';
+import { asksForDuration, figureMatches, unitVariants } from '../retrieval/figures.js';
+import { intentCues, matchesAny } from '../retrieval/intents.js';
+import type { FigureWish } from '../retrieval/query.js';
+
+/**
+ * The figure a question asks for, chosen among the figures of the evidence sentence by what it
+ * counts (the unit after it), whether it is a target or an actual figure, the year it belongs
+ * to, a percentage or a ratio, and the new value of a change; then the phrase the source uses
+ * for it ("119/156 xã, phường, thị trấn (đạt 76,28%)"), extended over figures joined to it
+ * ("99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên").
+ */
+
+export interface FigureQuestion {
+  unitTokens: readonly string[];
+  /** Folded syllables of the question. */
+  tokens: readonly string[];
+  wish: FigureWish;
+  years: readonly number[];
+  /** Yes/no questions: a ratio ("13/13") says more than a percentage or a count. */
+  preferRatio?: boolean;
+}
+
+export const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
+
+/** Function words that never end a figure phrase (compared accented: "từ" ≠ "tú"). */
+const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'để', 'mà', 'thì', 'là', 'có', 'trong', 'tại', 'ở', 'đến', 'từ', 'về', 'như', 'hoặc', 'đã', 'sẽ', 'qua', 'so', 'trên', 'dưới', 'xuống', 'còn', 'lên']);
+/** Words that join a second figure to the first one ("… với 872 đảng viên", "xuống còn 20"). */
+// Up to five words may stand between ("99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên").
+const JOINERS = /^(?:[\s,]+[\p{L}\p{M}]+){0,5}?\s*,?\s+(?:với|và|trong đó|gồm|xuống còn|giảm còn|còn|lên|tăng lên|đạt|chiếm|bằng)\s+(?:[\p{L}\p{M}]+\s+){0,2}?(?=\d)/u;
+const MAX_PHRASE_CHARS = 220;
+
+const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
+
+/** The clause a figure stands in, up to it: where target words or a year would apply to it. */
+function clauseBefore(sentence: string, at: number): string {
+  const before = sentence.slice(0, at);
+  const cut = Math.max(before.lastIndexOf(';'), before.lastIndexOf('. '), before.lastIndexOf(':'));
+  return before.slice(cut + 1);
+}
+
+/** A year written near a figure, in its clause before it, or right after it ("(năm 2021)"). */
+function yearOf(sentence: string, at: number, end: number): number | undefined {
+  const before = clauseBefore(sentence, at);
+  const years = [...before.matchAll(/\b(19|20)\d{2}\b/g)];
+  const last = years[years.length - 1];
+  if (last) return Number(last[0]);
+  const after = /^[^.;]{0,25}?\b((?:19|20)\d{2})\b/.exec(sentence.slice(end));
+  return after ? Number(after[1]) : undefined;
+}
+
+export function isTargetFigure(sentence: string, at: number): boolean {
+  return matchesAny(intentCues().target, fold(clauseBefore(sentence, at).slice(-90)));
+}
+
+function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number {
+  const at = m.index ?? 0;
+  const end = at + m[0].length;
+  const after = foldedWords(sentence.slice(end)).slice(0, 6);
+  const before = foldedWords(sentence.slice(0, at)).slice(-8);
+  const variants = unitVariants(q.unitTokens).filter((v) => v.length);
+  let s = 0;
+  if (variants.some((v) => v.slice(0, 2).every((u, k) => after[k] === u))) s += 6;
+  else if (variants.some((v) => after[0] === v[0])) s += 4.5;
+  else if (variants.some((v) => after.slice(0, 3).includes(v[0]!))) s += 3;
+  else if (variants.some((v) => before.slice(-6).includes(v[0]!))) s += 1.5;
+  const question = new Set(q.tokens);
+  s += Math.min(1.5, [...after, ...before].filter((w) => question.has(w)).length * 0.2);
+  const raw = m[0].trim();
+  const target = isTargetFigure(sentence, at);
+  if (q.wish.target) s += target ? 2.5 : -1;
+  else if (target) s -= 2.5;
+  if (q.wish.percent) s += raw.endsWith('%') ? 3 : /\//.test(raw) ? 0.5 : -0.5;
+  // "bao nhiêu xã" asks for a count: a share answers only when nothing counts.
+  else if (raw.endsWith('%') && q.unitTokens.length) s -= 2;
+  if (q.preferRatio && /\d\s*\/\s*\d/.test(raw)) s += 1.5;
+  // "119/156 xã (đạt 76,28%) của 100% đơn vị cấp huyện": a figure after "của" qualifies the one before it.
+  if (/\bcua\s*$/.test(fold(sentence.slice(Math.max(0, at - 8), at)))) s -= 1;
+  // "giảm từ 48 xuống còn 20": the value after "còn/xuống/lên" is the new one; "từ 48" the old one.
+  const lead = fold(sentence.slice(Math.max(0, at - 14), at));
+  if (/\b(con|xuong|len)\s*$/.test(lead)) s += q.wish.changeTo ? 2 : 0.5;
+  else if (/\btu\s*$/.test(lead)) s -= q.wish.changeTo ? 2 : 0.5;
+  if (q.years.length) {
+    const year = yearOf(sentence, at, end);
+    if (year !== undefined) s += q.years.includes(year) ? 2.5 : -2;
+  }
+  return s;
+}
+
+export interface ScoredFigure {
+  match: RegExpMatchArray;
+  score: number;
+}
+
+/** The figure of `sentence` that answers, with how well it fits, or undefined when it has none. */
+export function chooseFigureScored(sentence: string, q: FigureQuestion): ScoredFigure | undefined {
+  let best: ScoredFigure | undefined;
+  for (const m of figureMatches(sentence, { keepDurations: asksForDuration(q.unitTokens) })) {
+    const s = score(sentence, m, q);
+    if (!best || s > best.score) best = { match: m, score: s };
+  }
+  return best;
+}
+
+export function chooseFigure(sentence: string, q: FigureQuestion): RegExpMatchArray | undefined {
+  return chooseFigureScored(sentence, q)?.match;
+}
+
+/** The source's words for the figure at `at`: through its unit words, plus a parenthesis that follows. */
+function phraseAt(sentence: string, at: number, unitTokens: readonly string[]): { text: string; end: number } {
+  const rest = sentence.slice(at);
+  const units = new Set(unitVariants(unitTokens).flat());
+  const wordRe = /\S+/g;
+  const spans: { end: number; word: string }[] = [];
+  for (let m = wordRe.exec(rest); m && spans.length < 14; m = wordRe.exec(rest)) spans.push({ end: m.index + m[0].length, word: m[0] });
+  let endIdx = -1;
+  if (units.size) {
+    // Run through the unit words; a comma ends the run unless a unit word follows it ("xã, phường, thị trấn").
+    const isUnit = (i: number) => Boolean(spans[i] && fold(spans[i]!.word).match(/[a-z]+/g)?.some((w) => units.has(w)));
+    for (let i = 1; i < spans.length && i <= 10; i++) {
+      if (/^\d/.test(spans[i]!.word)) break;
+      if (isUnit(i)) endIdx = i;
+      if (/[,;:.]$/.test(spans[i]!.word) && !isUnit(i + 1)) break;
+    }
+  }
+  if (endIdx < 0) {
+    // No unit words: stop at the first clause punctuation, keeping the words that say what is counted.
+    endIdx = Math.min(spans.length - 1, 6);
+    for (let i = 1; i < spans.length && i <= 6; i++) {
+      if (/^\d/.test(spans[i]!.word) && i > 1) {
+        endIdx = i - 1;
+        break;
+      }
+      if (/[,;:.]$/.test(spans[i]!.word)) {
+        endIdx = i;
+        break;
+      }
+    }
+  }
+  let end = spans[endIdx]?.end ?? rest.length;
+  const paren = /^\s*,?\s*\([^)]{1,60}\)/.exec(rest.slice(end));
+  if (paren && !/[.;]$/.test(rest.slice(0, end))) end += paren[0].length;
+  let words = rest.slice(0, end).replace(/[;:.,]+$/, '').trim().split(' ');
+  while (words.length > 1 && TRAILING_FILLER.has(normalizeText(words[words.length - 1]!).toLowerCase().replace(/[;:.,]+$/, ''))) words = words.slice(0, -1);
+  // "5.000 đảng viên;cũng cố …": a semicolon glued to the next word still ends the phrase.
+  const text = (words.join(' ').split(/;/)[0] ?? '').replace(/[;:.,]+$/, '');
+  return { text, end: at + rest.indexOf(text) + text.length };
+}
+
+/** The figure phrase for a count question, extended over figures joined to it. */
+export function figurePhrase(sentence: string, q: FigureQuestion): string | undefined {
+  const chosen = chooseFigure(sentence, q);
+  if (!chosen) return undefined;
+  let { text, end } = phraseAt(sentence, chosen.index ?? 0, q.unitTokens);
+  for (let k = 0; k < 2; k++) {
+    const join = JOINERS.exec(sentence.slice(end));
+    if (!join) break;
+    const nextAt = end + join[0].length;
+    const next = phraseAt(sentence, nextAt, []);
+    const joined = `${text}${sentence.slice(end, nextAt)}${next.text}`;
+    if (joined.length > MAX_PHRASE_CHARS) break;
+    text = joined;
+    end = next.end;
+  }
+  // A change reads from its old value: "giảm từ 48 xuống còn 20".
+  const from = /(?:giảm|tăng)?\s*từ\s+$/u.exec(sentence.slice(Math.max(0, (chosen.index ?? 0) - 12), chosen.index ?? 0));
+  if (from && /\b(xuống|còn|lên)\b/u.test(text)) text = `${from[0].trim()} ${text}`;
+  return text || undefined;
+}
+
+export function docNumberIn(sentence: string, code?: string): string | undefined {
+  if (!code) return DOC_NUMBER_RE.exec(sentence)?.[0];
+  const re = new RegExp(DOC_NUMBER_RE.source, 'gu');
+  for (const m of sentence.matchAll(re)) if (fold(m[0]).includes(`-${code.toLowerCase()}/`) || fold(m[0]).includes(`/${code.toLowerCase()}-`)) return m[0];
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { fold } from './normalize.js';
+
+/**
+ * Administrative place markers ("tỉnh", "huyện ủy", "thị trấn", "thôn"), defined once in
+ * lexicon/places.json for every stage that recognises places: the name index, the query
+ * analyser, list answers and the trainer.
+ */
+
+export type PlaceLevel = 'province' | 'district' | 'commune' | 'village';
+
+const PlacesFile = z.object({
+  markers: z.array(
+    z.object({
+      text: z.string().min(1),
+      level: z.enum(['province', 'district', 'commune', 'village']),
+      foldedSafe: z.boolean().optional(),
+      english: z.boolean().optional(),
+    }),
+  ),
+});
+
+export interface PlaceMarker {
+  /** As written, with diacritics ("thị trấn"). */
+  text: string;
+  /** Folded words ("thi", "tran"). */
+  words: string[];
+  level: PlaceLevel;
+  /** False when the folded form is also a common word ("ban"): match it accented only. */
+  foldedSafe: boolean;
+  english: boolean;
+}
+
+let cached: PlaceMarker[] | undefined;
+
+/** Every marker, longest first, so "thị trấn" is tried before "thị". */
+export function placeMarkers(): PlaceMarker[] {
+  if (cached) return cached;
+  const file = PlacesFile.parse(JSON.parse(readFileSync(fileURLToPath(new URL('../../lexicon/places.json', import.meta.url)), 'utf8')));
+  cached = file.markers
+    .map((m) => ({ text: m.text, words: fold(m.text).match(/[a-z.]+/g) ?? [], level: m.level, foldedSafe: m.foldedSafe ?? true, english: m.english ?? false }))
+    .sort((a, b) => b.words.length - a.words.length);
+  return cached;
+}
