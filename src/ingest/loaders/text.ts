@@ -1,4 +1,11 @@
-import { UnsupportedDocumentError, type FootnoteAnchor, type LoadedSource, type SourceBlock, type SourceFootnote } from './types.js';
+import {
+  UnsupportedDocumentError,
+  TABLE_ROW_SEPARATOR,
+  type FootnoteAnchor,
+  type LoadedSource,
+  type SourceBlock,
+  type SourceFootnote,
+} from './types.js';
 
 const FOOTNOTE_MARK = '\ufffd';
 
@@ -172,6 +179,60 @@ function parseFrontMatter(text: string): { fields: Record<string, string>; bodyS
   return { fields, bodyStart: m[0].length };
 }
 
+const PIPE_ROW = /^\s*\|.*\|\s*$/;
+const PIPE_RULE = /^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$/;
+
+function pipeCells(line: string): string[] {
+  const inner = line.trim().replace(/^\|/, '').replace(/\|$/, '');
+  // "\|" is a literal bar inside a cell.
+  return inner.split(/(?<!\\)\|/).map((c) => stripInlineMarkdown(c.replace(/\\\|/g, '|')).trim().normalize('NFC'));
+}
+
+/**
+ * Markdown pipe tables ("| a | b |" over "|---|---|") become table blocks; their lines are
+ * blanked in `lines` so that the paragraph builder neither sees nor joins them.
+ */
+function extractPipeTables(lines: Line[]): SourceBlock[] {
+  const tables: SourceBlock[] = [];
+  for (let i = 0; i + 1 < lines.length; i++) {
+    if (!PIPE_ROW.test(lines[i]!.text) || !PIPE_RULE.test(lines[i + 1]!.text) || !lines[i + 1]!.text.includes('-')) continue;
+    const header = pipeCells(lines[i]!.text);
+    let j = i + 2;
+    const rows: string[][] = [];
+    for (; j < lines.length && PIPE_ROW.test(lines[j]!.text); j++) {
+      const cells = pipeCells(lines[j]!.text);
+      rows.push(Array.from({ length: header.length }, (_, c) => cells[c] ?? ''));
+    }
+    if (header.length >= 2 && rows.length) {
+      const text = [header, ...rows].map((r) => r.join(' | ')).join(TABLE_ROW_SEPARATOR);
+      tables.push({ text, start: lines[i]!.start, end: lines[j - 1]!.end, footnoteAnchors: [], table: { header, rows } });
+      for (let k = i; k < j; k++) lines[k] = { ...lines[k]!, text: '' };
+    }
+    i = j - 1;
+  }
+  return tables;
+}
+
+/** "**bold**", "__bold__", "*em*", "`code`" → their text. */
+function stripInlineMarkdown(text: string): string {
+  return text
+    .replace(/(\*\*|__)(?=\S)([\s\S]*?\S)\1/g, '$2')
+    .replace(/(^|[\s(])\*(?=\S)([^*]*?\S)\*(?=[\s).,;:!?]|$)/g, '$1$2')
+    .replace(/`([^`]+)`/g, '$1');
+}
+
+/** A Markdown block typed in bold throughout ("**Kết quả …**") is marked bold; markers go. */
+function markdownInline(block: SourceBlock): void {
+  const whole = /^(\*\*|__)(?=\S)([\s\S]*\S)\1$/.exec(block.text);
+  if (whole && !whole[2]!.includes(whole[1]!)) block.bold = true;
+  const before = block.text;
+  const after = stripInlineMarkdown(before);
+  if (after === before) return;
+  // Anchors shift by the markers removed before them.
+  block.footnoteAnchors = block.footnoteAnchors.map((a) => ({ n: a.n, offset: stripInlineMarkdown(before.slice(0, a.offset)).length }));
+  block.text = after;
+}
+
 export function loadText(content: Buffer, format: 'txt' | 'md'): LoadedSource & { warnings: string[] } {
   const originalText = decodeText(content);
   let bodyStart = 0;
@@ -206,6 +267,7 @@ export function loadText(content: Buffer, format: 'txt' | 'md'): LoadedSource & 
       return { ...l, text: h[2]!.replace(/\s*#+\s*$/, '') };
     });
   }
+  const tables = format === 'md' ? extractPipeTables(lines) : [];
   const { blocks, warnings } = blocksFromLines(originalText, lines, mdNotes.size ? 0 : footnotes.length);
   if (mdNotes.size) {
     for (const b of blocks) {
@@ -228,6 +290,11 @@ export function loadText(content: Buffer, format: 'txt' | 'md'): LoadedSource & 
       const level = byStart.get(b.start);
       if (level) b.headingLevel = level;
     }
+  }
+  if (format === 'md') for (const b of blocks) markdownInline(b);
+  if (tables.length) {
+    blocks.push(...tables);
+    blocks.sort((a, b) => a.start - b.start);
   }
   return { format, originalText, blocks, footnotes, ...(frontMatter ? { frontMatter } : {}), warnings };
 }
