@@ -1,9 +1,11 @@
-import { loadText, mergeSoftWraps } from './text.js';
+import { loadText } from './text.js';
 import { loadDocx } from './docx.js';
+import { loadDoc } from './doc.js';
 import { loadPdf } from './pdf.js';
 import type { LoadedSource } from './types.js';
+import type { OcrPageEvent } from './ocr.js';
 
-export const SUPPORTED_EXTENSIONS = new Set(['.txt', '.md', '.docx', '.pdf']);
+export const SUPPORTED_EXTENSIONS = new Set(['.txt', '.md', '.docx', '.doc', '.pdf']);
 
 const MB = 1024 * 1024;
 
@@ -16,7 +18,12 @@ export function maxBytesFor(ext: string): number {
   return ext === '.txt' || ext === '.md' ? 8 * MB : 20 * MB;
 }
 
-export async function loadSource(content: Buffer, ext: string): Promise<LoadedSource & { warnings?: string[] }> {
+export interface LoadOptions {
+  /** Called after each page a scanned PDF had read by OCR (seconds per page). */
+  onOcrPage?: (e: OcrPageEvent) => void;
+}
+
+export async function loadSource(content: Buffer, ext: string, options: LoadOptions = {}): Promise<LoadedSource & { warnings?: string[] }> {
   switch (ext) {
     case '.txt':
       return loadText(content, 'txt');
@@ -24,10 +31,11 @@ export async function loadSource(content: Buffer, ext: string): Promise<LoadedSo
       return loadText(content, 'md');
     case '.docx':
       return loadDocx(content);
-    case '.pdf': {
-      const pdf = await loadPdf(content);
-      return { ...mergeSoftWraps(pdf), warnings: pdf.warnings };
-    }
+    case '.doc':
+      return loadDoc(content);
+    case '.pdf':
+      // Paragraphs are rebuilt from the page geometry; no text-level re-joining on top.
+      return loadPdf(content, options.onOcrPage ? { ocr: { onPage: options.onOcrPage } } : {});
     default:
       throw new Error(`unsupported extension ${ext}`);
   }

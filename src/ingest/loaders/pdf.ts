@@ -1,47 +1,50 @@
 /**
- * PDF loader: pdf.js text layer → one block per visual line.
+ * PDF loader: positioned text (pdf.js text layer, or OCR for pages without one) → paragraphs.
  *
- * PDFs have no paragraphs, headings or footnote structure, only positioned text. We rebuild
- * lines (pdf.js marks line ends with `hasEOL`; we also break when the baseline moves) and leave
- * the rest — re-joining wrapped lines, detecting "I.", "1." headings — to the shared structure
- * parser, which works on plain lines for every format. Lines that only belong to the page, not
- * the text, are dropped, since they would split sentences running on across a page break: page
- * numbers alone on the first or last line of a page, and running headers/footers repeated at
- * the same edge of most pages (never on the first page).
+ * PDFs have no paragraphs, headings or footnote structure, only text at positions. From the
+ * positions (layout.ts) we drop page furniture (page numbers, running headers and footers), read
+ * two-column header and signature blocks column by column, split off footnotes, and join lines
+ * into paragraphs by geometry, also across page breaks. Headings ("I.", "1.") are left to the
+ * shared structure parser; a heading always starts its own block.
  *
  * Footnotes: Word-made PDFs draw footnote marks as small raised digits and list the notes at the
- * page foot, each starting with the same raised digit. When a page has both the mark (in a body
- * line above) and the note, the mark is removed from the line and recorded as an anchor, and the
- * note's lines become one SourceFootnote; raised digits without a matching note ("m²") stay text.
+ * page foot in smaller type, each starting with the same raised digit. When a page has both the
+ * mark (in a body line above) and the note, the mark is removed from the line and recorded as an
+ * anchor, and the note's lines become one SourceFootnote; raised digits without a matching note
+ * ("m²") stay text. Body text printed after the notes (a paragraph continuing on the next page)
+ * joins up again because notes are taken out before paragraphs are built.
  *
- * originalText = the kept body lines of all pages in order, then the footnotes, joined by "\n";
+ * originalText = the paragraphs in order, then the footnotes, joined by "\n";
  * `originalText.slice(x.start, x.end) === x.text` for every block and footnote. Text is NFC with
- * white-space runs collapsed to one space.
+ * white-space runs collapsed to one space. The PDF's own metadata (a Title such as "Microsoft
+ * Word - bản trình ký.docx") is not read: the document's text says what it is.
  */
 import { loadPdfJs } from './pdfjs.js';
 import type { TextItem, TextMarkedContent } from 'pdfjs-dist/types/src/display/api.js';
-import { UnsupportedDocumentError, type FootnoteAnchor, type LoadedSource, type SourceBlock, type SourceFootnote } from './types.js';
+import { UnsupportedDocumentError, type FootnoteAnchor, type LoadedSource, type OcrStats, type SourceBlock, type SourceFootnote } from './types.js';
+import {
+  OCR_TOLERANCE,
+  TEXT_LAYER_TOLERANCE,
+  bodyFrame,
+  continuesParagraph,
+  dropPageNumbers,
+  dropRunningLines,
+  lineText,
+  readColumns,
+  usualSpacing,
+  type Frame,
+  type LayoutLine,
+  type LayoutPage,
+  type LayoutTolerance,
+  type Segment,
+} from './layout.js';
+import { cleanOcrParagraphs, ocrAvailable, ocrPages, REASON_OCR_MISSING, type OcrOptions } from './ocr.js';
 
 export const REASON_ENCRYPTED_PDF = 'PDF được mã hóa / encrypted PDF';
 export const REASON_CORRUPT_PDF = 'PDF hỏng / corrupt PDF';
 export const REASON_NO_TEXT_PDF = 'PDF không có lớp văn bản (bản quét) / no text layer: unsupported';
 
-/** A piece of a line: plain text, or a raised small number (a footnote mark, or "m²"). */
-type Segment = { text: string } | { sup: number; text: string };
-
-export interface PdfLine {
-  segments: Segment[];
-  /** Baseline y of the line's main text (PDF user space: larger is higher on the page). */
-  y: number;
-  /** Font height of the line's main text. */
-  height: number;
-}
-
-/**
- * "12", "- 12 -", "– 3 –", "Trang 4", "4/10", "Trang 4/10", and front-matter "iv": a page number
- * standing alone. Roman numerals only in lower case, so a bare "I" section label survives.
- */
-const PAGE_NUMBER = /^(?:(?:[Tt]rang\s+)?[-–—]?\s*\d{1,4}\s*(?:\/\s*\d{1,4})?\s*[-–—]?|[ivxlc]{1,7})$/u;
+export type PdfLine = LayoutLine;
 
 /** Stands in for an accepted footnote mark while a line is normalised (a Unicode noncharacter). */
 const MARK = '\ufdd0';
@@ -52,8 +55,29 @@ function isTextItem(item: TextItem | TextMarkedContent): item is TextItem {
 
 interface Part {
   str: string;
+  x: number;
+  width: number;
+  /** Baseline in PDF user space (larger is higher on the page). */
   y: number;
   height: number;
+}
+
+/** Width of the text up to the first space after a word, from the parts' widths pro rata. */
+function firstWordWidth(parts: readonly Part[]): number {
+  let width = 0;
+  let seen = false;
+  for (const p of parts) {
+    const chars = [...p.str];
+    for (const ch of chars) {
+      if (/\s/u.test(ch)) {
+        if (seen) return width;
+        continue;
+      }
+      seen = true;
+      width += chars.length ? p.width / chars.length : 0;
+    }
+  }
+  return width;
 }
 
 /**
@@ -61,7 +85,7 @@ interface Part {
  * 1–3 digits, in a font at most 80% of the line's main font, raised by at least 15% of it —
  * how Word, LibreOffice and most PDF printers draw footnote references.
  */
-function toLine(parts: Part[]): PdfLine {
+function toLine(parts: Part[], pageHeight: number): PdfLine {
   // The main text: the tallest font among parts with visible characters, and its baseline.
   let main: Part | undefined;
   for (const p of parts) if (/\S/.test(p.str) && (!main || p.height > main.height)) main = p;
@@ -78,16 +102,24 @@ function toLine(parts: Part[]): PdfLine {
       else segments.push({ text: p.str });
     }
   }
-  return { segments, y, height };
+  const visible = parts.filter((p) => /\S/.test(p.str));
+  const x0 = Math.min(...visible.map((p) => p.x));
+  const x1 = Math.max(...visible.map((p) => p.x + p.width));
+  return { segments, y: pageHeight - y, size: height, x0, x1, firstWordWidth: firstWordWidth(parts) };
 }
+
+/** A gap this many font heights wide separates two columns printed on one baseline. */
+const COLUMN_GAP_EM = 3;
 
 /**
  * Groups a page's text items into lines. Items arrive in content-stream order, which for
  * Word/LibreOffice exports is reading order; a new line starts after an item flagged `hasEOL` or
  * when the baseline moves by more than half the font height (so superscripts and subscripts,
- * raised by about a third of an em, stay on their line).
+ * raised by about a third of an em, stay on their line). A wide horizontal gap splits a line in
+ * two (the columns of a document header). `y` is measured from the top of a page `pageHeight`
+ * high.
  */
-export function groupLines(items: (TextItem | TextMarkedContent)[]): PdfLine[] {
+export function groupLines(items: (TextItem | TextMarkedContent)[], pageHeight = 0): PdfLine[] {
   const lines: PdfLine[] = [];
   let parts: Part[] = [];
   let lineY = 0;
@@ -95,7 +127,7 @@ export function groupLines(items: (TextItem | TextMarkedContent)[]): PdfLine[] {
   let endX = 0;
   let breakNext = false;
   const flush = () => {
-    if (parts.length) lines.push(toLine(parts));
+    if (parts.some((p) => /\S/.test(p.str))) lines.push(toLine(parts, pageHeight));
     parts = [];
   };
   for (const item of items) {
@@ -105,7 +137,8 @@ export function groupLines(items: (TextItem | TextMarkedContent)[]): PdfLine[] {
     const height = Math.abs(item.height) || Math.abs(item.transform[3] ?? 0) || 10;
     if (item.str) {
       const tolerance = Math.max(1, 0.5 * Math.max(height, lineHeight));
-      if (parts.length && (breakNext || Math.abs(y - lineY) > tolerance)) flush();
+      const columnGap = /\S/.test(item.str) && parts.length > 0 && x - endX > COLUMN_GAP_EM * Math.max(height, lineHeight);
+      if (parts.length && (breakNext || columnGap || Math.abs(y - lineY) > tolerance)) flush();
       breakNext = false;
       if (!parts.length) {
         lineY = y;
@@ -113,11 +146,12 @@ export function groupLines(items: (TextItem | TextMarkedContent)[]): PdfLine[] {
       } else {
         // pdf.js usually emits its own " " items; add one when a visible gap has none.
         const prev = parts[parts.length - 1]!;
-        if (x - endX > 0.15 * height && !/\s$/.test(prev.str) && !/^\s/.test(item.str)) parts.push({ str: ' ', y, height: 0 });
+        if (x - endX > 0.15 * height && !/\s$/.test(prev.str) && !/^\s/.test(item.str)) parts.push({ str: ' ', x: endX, width: x - endX, y, height: 0 });
         lineHeight = Math.max(lineHeight, height);
       }
-      parts.push({ str: item.str, y, height });
-      endX = x + item.width;
+      parts.push({ str: item.str, x, width: item.width, y, height });
+      // A trailing " " item must not hide the gap before the next column.
+      if (/\S/.test(item.str)) endX = x + item.width;
     }
     if (item.hasEOL) breakNext = true;
   }
@@ -127,14 +161,19 @@ export function groupLines(items: (TextItem | TextMarkedContent)[]): PdfLine[] {
 
 /** A line's text with every superscript written back as plain digits. */
 export function plainText(line: PdfLine): string {
-  return line.segments.map((s) => s.text).join('');
+  return lineText(line);
+}
+
+interface Rendered {
+  text: string;
+  anchors: FootnoteAnchor[];
 }
 
 /**
  * NFC, one space per white-space run, trimmed; accepted marks (footnote numbers in `accept`)
  * are removed and returned with the offset where they stood, other superscripts stay as text.
  */
-function renderLine(segments: Segment[], accept: (n: number) => boolean): { text: string; anchors: FootnoteAnchor[] } {
+function renderLine(segments: Segment[], accept: (n: number) => boolean): Rendered {
   const marks: number[] = [];
   let raw = '';
   for (const s of segments) {
@@ -162,52 +201,6 @@ function renderLine(segments: Segment[], accept: (n: number) => boolean): { text
   return { text, anchors };
 }
 
-/** Drops a page number standing alone on the page's top- or bottom-most line. */
-function dropPageNumbers(lines: PdfLine[]): PdfLine[] {
-  if (lines.length === 0) return lines;
-  const ys = lines.map((l) => l.y);
-  const top = Math.max(...ys);
-  const bottom = Math.min(...ys);
-  return lines.filter((l) => !((l.y === top || l.y === bottom) && PAGE_NUMBER.test(plainText(l).trim())));
-}
-
-/**
- * Drops running headers and footers: the top- or bottom-most line of a page whose text (digits
- * ignored, so "Trang 3 - Báo cáo 12" counts as one) recurs at the same edge on at least half of
- * the pages, and on at least 3. Like page numbers, they would cut sentences that run on across
- * a page break. The first page is left alone. Returns the number of lines dropped.
- */
-function dropRunningLines(pages: PdfLine[][]): number {
-  if (pages.length < 3) return 0;
-  const key = (edge: string, line: PdfLine) => `${edge}\u0000${plainText(line).replace(/\s+/g, ' ').trim().replace(/\d+/g, '#')}`;
-  const edges = pages.map((lines) => {
-    if (!lines.length) return [];
-    const ys = lines.map((l) => l.y);
-    const top = Math.max(...ys);
-    const bottom = Math.min(...ys);
-    return lines.flatMap((l) => [...(l.y === top ? [key('top', l)] : []), ...(l.y === bottom ? [key('bottom', l)] : [])]);
-  });
-  const counts = new Map<string, number>();
-  for (const keys of edges) for (const k of new Set(keys)) counts.set(k, (counts.get(k) ?? 0) + 1);
-  const threshold = Math.max(3, Math.ceil(pages.length / 2));
-  const running = new Set([...counts].filter(([, c]) => c >= threshold).map(([k]) => k));
-  if (!running.size) return 0;
-  let dropped = 0;
-  pages.forEach((lines, p) => {
-    // The first page keeps its lines: a header repeating the title must not take the title.
-    if (p === 0) return;
-    const ys = lines.map((l) => l.y);
-    const top = Math.max(...ys);
-    const bottom = Math.min(...ys);
-    pages[p] = lines.filter((l) => {
-      const drop = (l.y === top && running.has(key('top', l))) || (l.y === bottom && running.has(key('bottom', l)));
-      if (drop) dropped++;
-      return !drop;
-    });
-  });
-  return dropped;
-}
-
 interface PageNotes {
   /** Footnote numbers both referenced in the body and defined at the page foot. */
   accepted: Set<number>;
@@ -226,7 +219,7 @@ interface PageNotes {
  * body line above: a superscript "2" in "m2" with no footnote 2 below stays text, and so does a
  * numbered line without a matching mark. Footnotes fill the page from the first one down.
  */
-function findPageNotes(lines: PdfLine[]): PageNotes {
+function findPageNotes(lines: readonly PdfLine[]): PageNotes {
   const candidates = new Map<number, number>();
   lines.forEach((line, i) => {
     const [first, second] = line.segments.filter((s) => 'sup' in s || /\S/.test(s.text));
@@ -241,7 +234,7 @@ function findPageNotes(lines: PdfLine[]): PageNotes {
   for (const [i, n] of candidates) {
     const defLine = lines[i]!;
     const referenced = lines.some(
-      (l, j) => j < i && !candidates.has(j) && l.y > defLine.y && l.segments.some((s) => 'sup' in s && s.sup === n),
+      (l, j) => j < i && !candidates.has(j) && l.y < defLine.y && l.segments.some((s) => 'sup' in s && s.sup === n),
     );
     if (!referenced) {
       rejected.add(i);
@@ -254,6 +247,111 @@ function findPageNotes(lines: PdfLine[]): PageNotes {
   return { accepted, starts, rejected, firstNoteLine };
 }
 
+/** A body line, rendered, with the geometry paragraphs are rebuilt from. */
+interface BodyLine extends Rendered {
+  line: PdfLine;
+}
+
+interface SplitPage {
+  body: BodyLine[];
+  /** Larger text below the footnotes (a footer), or numbered lines no mark refers to. */
+  trailing: BodyLine[];
+  notes: { n: number; text: string }[];
+}
+
+/** Separates a page's footnotes from its body; footnote numbers become document-wide. */
+function splitNotes(lines: readonly PdfLine[], usedNumbers: Set<number>): SplitPage {
+  const { accepted, starts, rejected, firstNoteLine } = findPageNotes(lines);
+  // Footnote numbers are unique document-wide; numbering that restarts on every page (a Word
+  // option) gets the next free number instead.
+  const global = new Map<number, number>();
+  for (const n of [...accepted].sort((a, b) => a - b)) {
+    const g = usedNumbers.has(n) ? Math.max(...usedNumbers) + 1 : n;
+    usedNumbers.add(g);
+    global.set(n, g);
+  }
+  const accept = (n: number) => accepted.has(n);
+  const out: SplitPage = { body: [], trailing: [], notes: [] };
+  let current: { n: number; parts: string[]; size: number } | undefined;
+  const closeNote = () => {
+    if (current) out.notes.push({ n: current.n, text: renderLine([{ text: current.parts.join(' ') }], () => false).text });
+    current = undefined;
+  };
+  lines.forEach((line, i) => {
+    const start = starts.get(i);
+    if (i < firstNoteLine) {
+      const r = renderLine(line.segments, accept);
+      out.body.push({ line, text: r.text, anchors: r.anchors.map((a) => ({ n: global.get(a.n) ?? a.n, offset: a.offset })) });
+    } else if (start !== undefined) {
+      closeNote();
+      // The leading number is the footnote's own mark, not part of its text.
+      const firstSup = line.segments.findIndex((s) => 'sup' in s);
+      const rest = line.segments.filter((_, k) => k !== firstSup);
+      current = { n: global.get(start) ?? start, parts: [renderLine(rest, () => false).text], size: line.size };
+    } else if (current && !rejected.has(i) && line.size <= current.size * 1.15) {
+      current.parts.push(renderLine(line.segments, () => false).text);
+    } else {
+      closeNote();
+      out.trailing.push({ line, ...renderLine(line.segments, () => false) });
+    }
+  });
+  closeNote();
+  return out;
+}
+
+interface Paragraph {
+  text: string;
+  anchors: FootnoteAnchor[];
+}
+
+interface PageBody {
+  lines: BodyLine[];
+  frame: Frame | undefined;
+  tolerance: LayoutTolerance;
+  /** Lines that never join a paragraph (text printed below a page's footnotes). */
+  standalone?: boolean;
+}
+
+/** Joins body lines into paragraphs by geometry, carrying a paragraph over page breaks. */
+function buildParagraphs(pages: readonly PageBody[], documentFrame: Frame | undefined, spacing: Map<LayoutTolerance, number | undefined>): Paragraph[] {
+  const paragraphs: Paragraph[] = [];
+  let last: BodyLine | undefined;
+  let lastFrame: Frame | undefined;
+  pages.forEach((page, p) => {
+    const frame = page.frame ?? documentFrame;
+    page.lines.forEach((line, i) => {
+      const prev = paragraphs[paragraphs.length - 1];
+      if (!line.text) {
+        // A line holding nothing but a mark: the mark ends the line before it.
+        if (prev) prev.anchors.push(...line.anchors.map((a) => ({ n: a.n, offset: prev.text.length })));
+        return;
+      }
+      const pageBreak = i === 0 && p > 0;
+      const joins =
+        !page.standalone &&
+        prev !== undefined &&
+        last !== undefined &&
+        lastFrame !== undefined &&
+        frame !== undefined &&
+        continuesParagraph(last.line, line.line, {
+          frame: lastFrame,
+          nextFrame: frame,
+          spacing: spacing.get(page.tolerance),
+          tolerance: page.tolerance,
+          pageBreak,
+        });
+      if (joins) {
+        const shift = prev.text.length + 1;
+        prev.anchors.push(...line.anchors.map((a) => ({ n: a.n, offset: a.offset + shift })));
+        prev.text = `${prev.text} ${line.text}`;
+      } else paragraphs.push({ text: line.text, anchors: [...line.anchors] });
+      last = page.standalone ? undefined : line;
+      lastFrame = frame;
+    });
+  });
+  return paragraphs;
+}
+
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err === 'object' && err && 'name' in err ? String(err.name) : '';
 }
@@ -263,11 +361,17 @@ export interface PdfResult extends LoadedSource {
   warnings: string[];
 }
 
-/**
- * Reads a PDF's text layer. Throws UnsupportedDocumentError for encrypted (password needed),
- * corrupt, and image-only (scanned) PDFs.
- */
-export async function loadPdf(content: Buffer): Promise<PdfResult> {
+export interface PdfOptions {
+  /** OCR for pages without a text layer; `false` refuses scans as before. Default: on. */
+  ocr?: OcrOptions | false;
+}
+
+interface TextLayer {
+  pages: (LayoutPage & { ocr: boolean })[];
+  emptyPages: number[];
+}
+
+async function readTextLayer(content: Buffer): Promise<TextLayer> {
   const { getDocument, VerbosityLevel } = await loadPdfJs();
   const task = getDocument({
     // A copy: pdf.js transfers (detaches) the array it is given, which must not be the caller's.
@@ -277,8 +381,7 @@ export async function loadPdf(content: Buffer): Promise<PdfResult> {
     disableFontFace: true,
     verbosity: VerbosityLevel.ERRORS,
   });
-  const pageLines: PdfLine[][] = [];
-  let emptyPages = 0;
+  const out: TextLayer = { pages: [], emptyPages: [] };
   try {
     let doc;
     try {
@@ -290,10 +393,11 @@ export async function loadPdf(content: Buffer): Promise<PdfResult> {
     for (let p = 1; p <= doc.numPages; p++) {
       try {
         const page = await doc.getPage(p);
+        const { width: widthPt, height: heightPt } = page.getViewport({ scale: 1 });
         const content = await page.getTextContent();
-        const lines = groupLines(content.items).filter((l) => /\S/.test(plainText(l)));
-        if (lines.length === 0) emptyPages++;
-        pageLines.push(dropPageNumbers(lines));
+        const lines = groupLines(content.items, heightPt).filter((l) => /\S/.test(plainText(l)));
+        if (lines.length === 0) out.emptyPages.push(p);
+        out.pages.push({ lines, widthPt, heightPt, ocr: false });
         page.cleanup();
       } catch (err) {
         // A broken page object or content stream in an otherwise readable file.
@@ -304,84 +408,85 @@ export async function loadPdf(content: Buffer): Promise<PdfResult> {
     // Tears down the (fake) worker and its pending requests, so nothing rejects after we return.
     await task.destroy().catch(() => undefined);
   }
+  return out;
+}
 
-  const runningDropped = dropRunningLines(pageLines);
-
-  const body: { text: string; anchors: FootnoteAnchor[] }[] = [];
-  const notes: { n: number; text: string }[] = [];
-  const usedNumbers = new Set<number>();
-  for (const lines of pageLines) {
-    const { accepted, starts, rejected, firstNoteLine } = findPageNotes(lines);
-    // Footnote numbers are unique document-wide; numbering that restarts on every page (a Word
-    // option) gets the next free number instead.
-    const global = new Map<number, number>();
-    for (const n of [...accepted].sort((a, b) => a - b)) {
-      const g = usedNumbers.has(n) ? Math.max(...usedNumbers) + 1 : n;
-      usedNumbers.add(g);
-      global.set(n, g);
-    }
-    const accept = (n: number) => accepted.has(n);
-    const trailingBody: typeof body = [];
-    let current: { n: number; parts: string[]; height: number } | undefined;
-    const closeNote = () => {
-      if (current) notes.push({ n: current.n, text: renderLine([{ text: current.parts.join(' ') }], () => false).text });
-      current = undefined;
-    };
-    lines.forEach((line, i) => {
-      const start = starts.get(i);
-      if (i < firstNoteLine) {
-        const r = renderLine(line.segments, accept);
-        body.push({ text: r.text, anchors: r.anchors.map((a) => ({ n: global.get(a.n) ?? a.n, offset: a.offset })) });
-      } else if (start !== undefined) {
-        closeNote();
-        // The leading number is the footnote's own mark, not part of its text.
-        const firstSup = line.segments.findIndex((s) => 'sup' in s);
-        const rest = line.segments.filter((_, k) => k !== firstSup);
-        current = { n: global.get(start) ?? start, parts: [renderLine(rest, () => false).text], height: line.height };
-      } else if (current && !rejected.has(i) && line.height <= current.height * 1.15) {
-        current.parts.push(renderLine(line.segments, () => false).text);
-      } else {
-        // Larger text below the footnotes (a footer), or a numbered line no mark refers to: keep
-        // it as a body line, after the page's body.
-        closeNote();
-        trailingBody.push({ text: renderLine(line.segments, () => false).text, anchors: [] });
-      }
-    });
-    closeNote();
-    body.push(...trailingBody);
+/** Reads pages without a text layer through OCR, in place. */
+async function ocrEmptyPages(content: Buffer, layer: TextLayer, options: OcrOptions): Promise<OcrStats> {
+  const result = await ocrPages(content, layer.emptyPages, options);
+  for (const [p, page] of result.pages) {
+    layer.pages[p - 1] = { ...page, ocr: true };
   }
+  return { pages: result.pages.size, durationMs: result.durationMs };
+}
+
+/**
+ * Reads a PDF: its text layer, and OCR for pages that have none. Throws UnsupportedDocumentError
+ * for encrypted (password needed) and corrupt PDFs, and for scans when OCR is off or its
+ * programs are missing (the reason names the packages to install).
+ */
+export async function loadPdf(content: Buffer, options: PdfOptions = {}): Promise<PdfResult> {
+  const layer = await readTextLayer(content);
+  const warnings: string[] = [];
+  let ocr: OcrStats | undefined;
+  if (layer.emptyPages.length) {
+    const scanOnly = layer.emptyPages.length === layer.pages.length;
+    if (options.ocr !== false && (await ocrAvailable(options.ocr))) {
+      ocr = await ocrEmptyPages(content, layer, options.ocr ?? {});
+    } else if (scanOnly) {
+      throw new UnsupportedDocumentError(options.ocr === false ? REASON_NO_TEXT_PDF : REASON_OCR_MISSING);
+    } else {
+      warnings.push(`${layer.emptyPages.length}/${layer.pages.length} trang không có lớp văn bản (bản quét?) / pages without a text layer were skipped`);
+    }
+  }
+
+  const pages = layer.pages.map((p) => ({ ...p, lines: dropPageNumbers(p.lines) }));
+  const runningDropped = dropRunningLines(pages);
+  const usedNumbers = new Set<number>();
+  const bodies: PageBody[] = [];
+  const notes: { n: number; text: string }[] = [];
+  const trailing: BodyLine[][] = [];
+  for (const page of pages) {
+    const frame = bodyFrame(page.lines, page.widthPt);
+    const ordered = frame ? readColumns(page.lines, frame) : page.lines;
+    // OCR reads glued marks as digits ("xã1"): no superscripts, no footnotes to split off.
+    const split = page.ocr ? { body: ordered.map((line) => ({ line, text: renderLine(line.segments, () => false).text, anchors: [] })), trailing: [], notes: [] } : splitNotes(ordered, usedNumbers);
+    bodies.push({ lines: split.body, frame: page.lines.length >= 5 ? frame : undefined, tolerance: page.ocr ? OCR_TOLERANCE : TEXT_LAYER_TOLERANCE });
+    trailing.push(split.trailing);
+    notes.push(...split.notes);
+  }
+  const documentFrame = bodyFrame(pages.flatMap((p) => p.lines), Math.max(0, ...pages.map((p) => p.widthPt)));
+  const spacing = new Map<LayoutTolerance, number | undefined>();
+  for (const tolerance of [TEXT_LAYER_TOLERANCE, OCR_TOLERANCE]) {
+    spacing.set(tolerance, usualSpacing(bodies.filter((b) => b.tolerance === tolerance).map((b) => b.lines.map((l) => l.line)), tolerance));
+  }
+  // Text printed below a page's footnotes stays after that page's body, on lines of its own.
+  const withTrailing = bodies.flatMap((b, i) => {
+    const extra = trailing[i] ?? [];
+    return extra.length ? [b, { lines: extra, frame: undefined, tolerance: b.tolerance, standalone: true }] : [b];
+  });
+  let paragraphs = buildParagraphs(withTrailing, documentFrame, spacing);
+  if (ocr) paragraphs = cleanOcrParagraphs(paragraphs);
 
   const blocks: SourceBlock[] = [];
   const footnotes: SourceFootnote[] = [];
   let originalText = '';
-  let parts = 0;
+  let count = 0;
   const append = (text: string) => {
-    if (parts++ > 0) originalText += '\n';
+    if (count++ > 0) originalText += '\n';
     const start = originalText.length;
     originalText += text;
     return { start, end: originalText.length };
   };
-  for (const b of body) {
-    if (b.text) {
-      blocks.push({ text: b.text, ...append(b.text), footnoteAnchors: b.anchors });
-      continue;
-    }
-    // A line holding nothing but a mark: the mark ends the line before it.
-    const prev = blocks[blocks.length - 1];
-    if (prev) prev.footnoteAnchors.push(...b.anchors.map((a) => ({ n: a.n, offset: prev.text.length })));
-  }
+  for (const para of paragraphs) blocks.push({ text: para.text, ...append(para.text), footnoteAnchors: para.anchors });
   if (!blocks.length) throw new UnsupportedDocumentError(REASON_NO_TEXT_PDF);
   for (const f of notes) if (f.text) footnotes.push({ n: f.n, text: f.text, ...append(f.text) });
   // A footnote whose text came out empty is gone; so must be its anchors.
   const defined = new Set(footnotes.map((f) => f.n));
   for (const b of blocks) b.footnoteAnchors = b.footnoteAnchors.filter((a) => defined.has(a.n));
 
-  const warnings: string[] = [];
-  if (emptyPages > 0) {
-    warnings.push(`${emptyPages}/${pageLines.length} trang không có lớp văn bản (bản quét?) / pages without a text layer were skipped`);
-  }
   if (runningDropped > 0) {
     warnings.push(`đã bỏ ${runningDropped} dòng đầu/chân trang lặp lại / dropped ${runningDropped} running header/footer lines`);
   }
-  return { format: 'pdf', originalText, blocks, footnotes, warnings };
+  return { format: 'pdf', originalText, blocks, footnotes, warnings, ...(ocr ? { ocr } : {}) };
 }

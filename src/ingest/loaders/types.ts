@@ -46,6 +46,12 @@ export interface SourceFootnote {
   end: number;
 }
 
+/** Pages read by OCR (no text layer) and how long that took. */
+export interface OcrStats {
+  pages: number;
+  durationMs: number;
+}
+
 export interface LoadedSource {
   format: SourceFormat;
   /** The text that every offset refers to and that quotes are cut from. */
@@ -54,6 +60,8 @@ export interface LoadedSource {
   footnotes: SourceFootnote[];
   /** Front-matter fields of a .md file (title, number, issuer, date, …). */
   frontMatter?: Record<string, string>;
+  /** Set when pages of a scanned PDF were read by OCR. */
+  ocr?: OcrStats;
 }
 
 /** A file the loader cannot read; `reason` is shown to users and in the ingest summary. */
