@@ -100,6 +100,8 @@ export interface ParsedDocument {
   chunks: Chunk[];
   /** Non-fatal observations, e.g. footnote anchors that could not be matched. */
   warnings: string[];
+  /** Pages of a scanned PDF that were read by OCR, and how long that took. */
+  ocr?: { pages: number; durationMs: number };
 }
 
 export interface ScoredChunk {
