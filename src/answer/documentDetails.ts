@@ -47,7 +47,11 @@ export function chooseDocument(query: AnalyzedQuery, retrieved: readonly Retriev
   const words = intentCues().documentWords;
   const wantsArticle = mentions(folded, words.article) && !mentions(folded, words.report);
   const wantsReport = mentions(folded, words.report) && !mentions(folded, words.article);
-  const numbers = query.entities.filter((e) => e.kind === 'document').map((e) => e.folded);
+  // A number the question names is either a document's own ("báo cáo số 96-BC/HU") or one its
+  // title or body refers to ("báo cáo về Chỉ thị 28-CT/TW"): only the first kind narrows the choice.
+  const compact = (n: string) => n.replace(/[-/\s]/g, '');
+  const ownNumbers = new Set(snapshot.documents.map((d) => compact(fold(d.meta.number ?? ''))).filter(Boolean));
+  const numbers = query.entities.filter((e) => e.kind === 'document' && ownNumbers.has(compact(e.folded))).map((e) => compact(e.folded));
   const places = query.entities.filter((e) => e.kind === 'place');
   const retrievedBest = new Map<string, number>();
   retrieved.slice(0, 12).forEach((r, rank) => {
@@ -60,8 +64,7 @@ export function chooseDocument(query: AnalyzedQuery, retrieved: readonly Retriev
   let best: DocumentChoice | undefined;
   for (const doc of snapshot.documents) {
     const m = doc.meta;
-    const number = fold(m.number ?? '').replace(/\s+/g, '');
-    if (numbers.length && !numbers.some((n) => n === number || n.replace(/[-/]/g, '') === number.replace(/[-/]/g, ''))) continue;
+    if (numbers.length && !numbers.includes(compact(fold(m.number ?? '')))) continue;
     let score = coverage(groups, cardTerms(doc)) + 0.6 * (retrievedBest.get(m.id) ?? 0);
     if (numbers.length) score += 1;
     if (wantsArticle) score *= m.kind === 'article' ? 1.3 : 0.6;

@@ -98,7 +98,7 @@ function figureContextFactor(query: AnalyzedQuery, text: string, yearFactor: num
   if (at.length && targets === at.length) factor *= query.figureWish.target ? 1.3 : 0.7;
   else if (query.figureWish.target && targets === 0) factor *= 0.8;
   // With no year asked, the newer document is the answer ("hiện nay", or nothing said).
-  if (!query.years.length && year !== undefined) factor *= 1 + Math.max(0, Math.min(10, year - 2010)) * 0.01;
+  if (!query.years.length && year !== undefined) factor *= 1 + Math.max(0, Math.min(10, year - 2010)) * 0.025;
   return factor;
 }
 
@@ -392,7 +392,14 @@ function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSe
 
 /** What a figure question wants, in the terms of the figure chooser. */
 function figureQuestion(query: AnalyzedQuery): FigureQuestion {
-  return { unitTokens: query.unitTokens, tokens: query.tokens, wish: query.figureWish, years: query.years, preferRatio: query.yesNo };
+  return {
+    unitTokens: query.unitTokens,
+    tokens: query.tokens,
+    wish: query.figureWish,
+    years: query.years,
+    preferRatio: query.yesNo,
+    places: query.entities.filter((e) => e.kind === 'place' || e.kind === 'name').map((e) => e.folded),
+  };
 }
 
 /** "Có"/"Chưa" and the figure behind it: a full ratio (13/13) or 100% and more is yes; a negative word or a short ratio is no. */
@@ -446,7 +453,8 @@ function buildLead(input: LeadInput): string {
     const name = personName(s1.text, input.snapshot.names.places);
     if (name) lead = render(lang, 'whoLead', { name });
   } else if (query.intent === 'list' || query.intent === 'why' || input.sectionWalk) {
-    const items = listLead({ sentences: chosen.map((c) => c.text), wantsNames: query.intent === 'list' && asksForNames(query) });
+    const focusWords = [...new Set(query.groups.filter((g) => g.focus).flatMap((g) => (g.alternatives[0] ?? []).filter((t) => !t.includes('_'))))];
+    const items = listLead({ sentences: chosen.map((c) => c.text), wantsNames: query.intent === 'list' && asksForNames(query), focusWords });
     if (items) lead = render(lang, 'listLead', { items });
   }
   // Whatever the kind, the first line answers: the best sentence itself when nothing finer applies.

@@ -1,6 +1,7 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
 import { asksForDuration, figureMatches, unitVariants } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
+import { placeMarkers } from '../ingest/places.js';
 import type { FigureWish } from '../retrieval/query.js';
 
 /**
@@ -19,6 +20,8 @@ export interface FigureQuestion {
   years: readonly number[];
   /** Yes/no questions: a ratio ("13/13") says more than a percentage or a count. */
   preferRatio?: boolean;
+  /** Folded places the question names: a figure in a clause about one of them is theirs. */
+  places?: readonly string[];
 }
 
 export const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
@@ -31,6 +34,13 @@ const JOINERS = /^(?:[\s,]+[\p{L}\p{M}]+){0,5}?\s*,?\s+(?:với|và|trong đó|g
 const MAX_PHRASE_CHARS = 220;
 
 const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
+
+let markerRe: RegExp | undefined;
+/** Does a clause name a place (a marker and a capitalised name were folded into it)? */
+function placeMarkerBefore(foldedClause: string): boolean {
+  markerRe ??= new RegExp(`\\b(${placeMarkers().filter((m) => m.foldedSafe && !m.english && m.level !== 'province').map((m) => m.words.join(' ').replace('.', '\\.')).join('|')}) [a-z]+ [a-z]+`);
+  return markerRe.test(foldedClause);
+}
 
 /** The clause a figure stands in, up to it: where target words or a year would apply to it. */
 function clauseBefore(sentence: string, at: number): string {
@@ -60,8 +70,13 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   const before = foldedWords(sentence.slice(0, at)).slice(-8);
   const variants = unitVariants(q.unitTokens).filter((v) => v.length);
   let s = 0;
-  if (variants.some((v) => v.slice(0, 2).every((u, k) => after[k] === u))) s += 6;
-  else if (variants.some((v) => after[0] === v[0])) s += 4.5;
+  // How much of the unit follows the number, in order: "186,4 km đường giao thông" covers half of "km đường thôn xóm".
+  const prefix = Math.max(0, ...variants.map((v) => {
+    let k = 0;
+    while (k < Math.min(4, v.length) && after[k] === v[k]) k++;
+    return k / Math.min(4, v.length);
+  }));
+  if (prefix > 0) s += 2.5 + 3.5 * prefix;
   else if (variants.some((v) => after.slice(0, 3).includes(v[0]!))) s += 3;
   else if (variants.some((v) => before.slice(-6).includes(v[0]!))) s += 1.5;
   const question = new Set(q.tokens);
@@ -80,6 +95,13 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   const lead = fold(sentence.slice(Math.max(0, at - 14), at));
   if (/\b(con|xuong|len)\s*$/.test(lead)) s += q.wish.changeTo ? 2 : 0.5;
   else if (/\btu\s*$/.test(lead)) s -= q.wish.changeTo ? 2 : 0.5;
+  if (q.places?.length) {
+    // "huyện A 06/17 xã; huyện Đá Bia 11/19 xã": the figure belongs to the place of its own clause.
+    const clause = fold(sentence.slice(0, at).split(/[;]/).pop() ?? '');
+    const tail = clause.slice(-70);
+    if (q.places.some((p) => tail.includes(p))) s += 2.5;
+    else if (placeMarkerBefore(tail)) s -= 2;
+  }
   if (q.years.length) {
     const year = yearOf(sentence, at, end);
     if (year !== undefined) s += q.years.includes(year) ? 2.5 : -2;
@@ -94,6 +116,11 @@ export interface ScoredFigure {
 
 /** The figure of `sentence` that answers, with how well it fits, or undefined when it has none. */
 export function chooseFigureScored(sentence: string, q: FigureQuestion): ScoredFigure | undefined {
+  const cell = tableCellFigure(sentence, q);
+  if (cell) {
+    const m = [...sentence.matchAll(/\d+(?:[.,]\d+)*/g)].find((x) => cell.phrase.endsWith(x[0]) || cell.phrase.includes(`: ${x[0]}`));
+    if (m) return { match: m, score: cell.score + 2 };
+  }
   let best: ScoredFigure | undefined;
   for (const m of figureMatches(sentence, { keepDurations: asksForDuration(q.unitTokens) })) {
     const s = score(sentence, m, q);
@@ -147,8 +174,54 @@ function phraseAt(sentence: string, at: number, unitTokens: readonly string[]): 
   return { text, end: at + rest.indexOf(text) + text.length };
 }
 
+/** A table row passage: "Column: cell; Column: cell; …" (see ingest's table rows). */
+const CELL_RE = /(?:^|;\s*)([^:;]{1,80}):\s*([^;]+)/gu;
+
+export interface TableCell {
+  header: string;
+  value: string;
+  at: number;
+}
+
+export function tableCells(text: string): TableCell[] {
+  const cells: TableCell[] = [];
+  for (const m of text.matchAll(CELL_RE)) cells.push({ header: m[1]!.trim(), value: m[2]!.trim(), at: m.index ?? 0 });
+  return cells.length >= 3 && cells.length * 2 >= (text.match(/;/g) ?? []).length ? cells : [];
+}
+
+/**
+ * In a table row the unit of a number is its column header: the cell whose header shares most
+ * with the question answers ("Kết nạp mới: 431" for "kết nạp được bao nhiêu đảng viên mới").
+ */
+export function tableCellFigure(text: string, q: FigureQuestion): { phrase: string; score: number } | undefined {
+  const cells = tableCells(text).filter((c) => /\d/.test(c.value) && !/^(19|20)\d{2}$/.test(c.value));
+  if (!cells.length) return undefined;
+  const question = new Set(q.tokens);
+  const unit = new Set(q.unitTokens);
+  // The row's label (its first cell) names what the row is about: "Đường thôn, xóm", "Huyện Na Cô".
+  const labelWords = foldedWords(tableCells(text)[0]?.value ?? '');
+  const labelShare = labelWords.length ? labelWords.filter((w) => question.has(w)).length / labelWords.length : 0;
+  // A row about a place the question does not name ("Huyện Na Cô" for a province-wide question) is another place's figure.
+  const label = fold(tableCells(text)[0]?.value ?? '');
+  const otherPlace = placeMarkerBefore(label) && !(q.places ?? []).some((p) => label.includes(p)) ? 4 : 0;
+  let best: { phrase: string; score: number } | undefined;
+  for (const c of cells) {
+    const words = foldedWords(c.header);
+    if (!words.length) continue;
+    const shared = words.filter((w) => question.has(w)).length;
+    let score = (4 * shared) / words.length + shared * 0.5 + words.filter((w) => unit.has(w)).length;
+    if (q.wish.percent) score += c.value.includes('%') || /(ty le|phan tram|%)/.test(fold(c.header)) ? 3 : -1;
+    else if (c.value.includes('%')) score -= 1;
+    score += 3 * labelShare - otherPlace;
+    if (!best || score > best.score) best = { phrase: `${c.header}: ${c.value}`, score };
+  }
+  return best;
+}
+
 /** The figure phrase for a count question, extended over figures joined to it. */
 export function figurePhrase(sentence: string, q: FigureQuestion): string | undefined {
+  const cell = tableCellFigure(sentence, q);
+  if (cell) return cell.phrase;
   const chosen = chooseFigure(sentence, q);
   if (!chosen) return undefined;
   let { text, end } = phraseAt(sentence, chosen.index ?? 0, q.unitTokens);

@@ -32,7 +32,13 @@ function cutAtWord(text: string, max: number): string {
  */
 function enumerationStart(text: string): number {
   const colon = text.indexOf(':');
-  if (colon > 0 && colon < text.length * 0.7 && /[;,]/.test(text.slice(colon + 1))) return colon + 1;
+  // "Chọn đúng người: người được bố trí phải có bản lĩnh, uy tín…" is one titled point, its head
+  // before the colon; a colon starts an enumeration when ';' separates what follows, or the lead-in is long.
+  if (colon > 0 && colon < text.length * 0.7) {
+    const after = text.slice(colon + 1);
+    const leadInWords = text.slice(0, colon).trim().split(/\s+/).length;
+    if (after.includes(';') || (leadInWords > 8 && after.includes(','))) return colon + 1;
+  }
   // The lead-in stands before the first item: an introducer inside a later item is that item's own word.
   const firstItem = text.split(';')[0] ?? text;
   const folded = fold(firstItem);
@@ -109,10 +115,20 @@ export interface ListLeadInput {
   sentences: readonly string[];
   /** The question asks for names ("những đơn vị nào", "which communes"). */
   wantsNames: boolean;
+  /** Folded words of what is asked ("kho khan", "bai hoc"): a sentence ending in them introduces the list. */
+  focusWords?: readonly string[];
+}
+
+/** "… vẫn còn những khó khăn." / "… một số bài học kinh nghiệm sau:" introduces items rather than being one. */
+function isLeadIn(item: string, focusWords: readonly string[]): boolean {
+  const f = fold(item).replace(/[^a-z0-9 ]+/g, ' ').trim();
+  if (/:\s*$/.test(item)) return true;
+  const tail = f.split(/\s+/).slice(-4).join(' ');
+  return focusWords.length > 0 && focusWords.every((w) => tail.includes(w));
 }
 
 /** The items of a list answer as one line within the lead's bound, or undefined when nothing lists. */
-export function listLead({ sentences, wantsNames }: ListLeadInput): string | undefined {
+export function listLead({ sentences, wantsNames, focusWords = [] }: ListLeadInput): string | undefined {
   let items: string[] = [];
   if (wantsNames) {
     // The sentence that names the units, wherever it ranks among the evidence.
@@ -125,7 +141,7 @@ export function listLead({ sentences, wantsNames }: ListLeadInput): string | und
     }
   }
   if (!items.length) {
-    for (const s of sentences) for (const item of itemsOf(s)) if (!items.includes(item)) items.push(item);
+    for (const s of sentences) for (const item of itemsOf(s)) if (!items.includes(item) && !isLeadIn(item, focusWords)) items.push(item);
   }
   items = items.slice(0, MAX_ITEMS);
   if (!items.length) return undefined;
