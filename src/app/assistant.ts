@@ -141,7 +141,7 @@ export class ReportAssistant implements KnowledgeBase {
   async addDocument(fileName: string, content: Buffer): Promise<IngestReport> {
     const safeName = path.basename(fileName).replace(/[^\p{L}\p{N}._ -]/gu, '_');
     const ext = path.extname(safeName).toLowerCase();
-    if (!SUPPORTED_EXTENSIONS.has(ext)) throw new IngestRejected(`định dạng không hỗ trợ (${ext || 'không có đuôi'}); chỉ nhận .docx, .pdf, .txt, .md`, safeName);
+    if (!SUPPORTED_EXTENSIONS.has(ext)) throw new IngestRejected(`định dạng không hỗ trợ (${ext || 'không có đuôi'}); chỉ nhận .docx, .doc, .pdf, .txt, .md`, safeName);
     if (content.length > maxBytesFor(ext)) throw new IngestRejected(`tệp quá lớn (${(content.length / 1048576).toFixed(1)} MB)`, safeName);
     if (ext === '.docx') {
       try {

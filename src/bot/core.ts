@@ -40,7 +40,7 @@ export interface ConversationCoreOptions {
   extension?: ChatExtension;
 }
 
-export const ACCEPTED_UPLOAD_EXTENSIONS = ['.docx', '.pdf', '.txt', '.md'] as const;
+export const ACCEPTED_UPLOAD_EXTENSIONS = ['.docx', '.doc', '.pdf', '.txt', '.md'] as const;
 
 const EVERYONE: AccessPolicy = { allowedChats: [], allowedUsers: [], admins: [] };
 

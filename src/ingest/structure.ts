@@ -221,7 +221,7 @@ function parseReportHeader(blocks: readonly SourceBlock[]): HeaderResult | undef
       // the body starts with a heading or a sentence such as "Thực hiện Chương trình số…".
       const opensBody = /^(thực hiện|căn cứ|kính gửi|theo|triển khai|ngày|qua|nhằm)\s/iu.test(t);
       const looksLikeSubtitle =
-        titleParts.length < 4 && !blocks[i]!.headingLevel && !matchNumberedHeading(t, false) && !opensBody && t.length < 260 && !/[.;]$/.test(t);
+        titleParts.length < 4 && !blocks[i]!.headingLevel && !matchNumberedHeading(t, false) && !opensBody && t.length < 260 && !/[.;:]$/.test(t);
       if (!looksLikeSubtitle) {
         bodyStart = i;
         break;

@@ -181,7 +181,7 @@ describe('ConversationCore', () => {
     expect(text(await core.handleMessage(msg({ kind: 'document', document: doc('a.docx', 'x') })))).toContain('chỉ quản trị viên mới được thêm tài liệu');
     expect(downloads).toBe(0);
     const admin = { userId: 'admin', kind: 'document' as const };
-    expect(text(await core.handleMessage(msg({ ...admin, document: doc('a.exe', 'x') })))).toContain('.docx, .pdf, .txt, .md');
+    expect(text(await core.handleMessage(msg({ ...admin, document: doc('a.exe', 'x') })))).toContain('.docx, .doc, .pdf, .txt, .md');
     expect(text(await core.handleMessage(msg({ ...admin, document: doc('big.pdf', 'x', 101) })))).toContain('quá lớn');
     expect(text(await core.handleMessage(msg({ ...admin, document: doc('bomb.docx', 'PK') })))).toContain('zip bomb');
     const ok = text(await core.handleMessage(msg({ ...admin, document: doc('../../bao-cao-moi.txt', 'Nội dung') })));

@@ -24,6 +24,7 @@
  * footnote `originalText.slice(start, end) === text`.
  */
 import mammoth from 'mammoth';
+import { convertLegacyText, detectLegacyEncoding } from '../legacyEncoding.js';
 import { parseHtml, type HtmlElement, type HtmlNode } from './html.js';
 import {
   UnsupportedDocumentError,
@@ -414,6 +415,16 @@ export interface DocxResult extends LoadedSource {
   warnings: string[];
 }
 
+/**
+ * Text typed in the old .VnTime (TCVN3) or VNI fonts reaches mammoth as Latin-1 look-alikes
+ * ("B¸o c¸o"); detected once over the whole body, converted block by block.
+ */
+function legacyConverter(blocks: readonly RawBlock[]): (text: string) => string {
+  const all = blocks.map((b) => (b.grid ? b.grid.cells.flatMap((r) => r.map((c) => c.text)).join('\n') : b.text)).join('\n');
+  const encoding = detectLegacyEncoding(all);
+  return encoding ? (text) => convertLegacyText(text, encoding).text : (text) => text;
+}
+
 /** Converts mammoth's HTML into a LoadedSource. Exported for tests of odd HTML shapes. */
 export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'> {
   const nodes = parseHtml(html);
@@ -422,6 +433,11 @@ export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'
 
   const rawBlocks: RawBlock[] = [];
   walkContainer(body, rawBlocks);
+  const legacy = legacyConverter(rawBlocks);
+  for (const b of rawBlocks) {
+    b.text = legacy(b.text);
+    if (b.grid) for (const row of b.grid.cells) for (const c of row) c.text = legacy(c.text);
+  }
 
   // Note texts by key; a note mammoth lists twice (referenced twice) is kept once.
   const noteText = new Map<string, string>();
@@ -437,6 +453,7 @@ export function sourceFromMammothHtml(html: string): Omit<DocxResult, 'warnings'
       noteText.set(key, finalize(joinLines(parts, ' ')).text);
     }
   }
+  for (const [key, text] of noteText) noteText.set(key, legacy(text));
 
   const finals: FinalBlock[] = rawBlocks.map((b) =>
     b.grid ? finalizeGrid(b.grid) : { ...finalize(b), ...(b.headingLevel ? { headingLevel: b.headingLevel } : {}), ...(b.bold ? { bold: true } : {}) },

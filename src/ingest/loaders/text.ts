@@ -1,3 +1,4 @@
+import { convertLegacyText } from '../legacyEncoding.js';
 import {
   UnsupportedDocumentError,
   TABLE_ROW_SEPARATOR,
@@ -9,7 +10,10 @@ import {
 
 const FOOTNOTE_MARK = '\ufffd';
 
-/** Decodes bytes as UTF-8 (or UTF-16 with a BOM) and rejects what is clearly not text. */
+/**
+ * Decodes bytes as UTF-8 (or UTF-16 with a BOM; 8-bit otherwise), converts TCVN3/VNI text to
+ * Unicode, and rejects what is clearly not text.
+ */
 export function decodeText(content: Buffer): string {
   if (content.length === 0) throw new UnsupportedDocumentError('tệp rỗng / empty file');
   let text: string;
@@ -18,7 +22,15 @@ export function decodeText(content: Buffer): string {
     const swapped = Buffer.from(content.subarray(2));
     swapped.swap16();
     text = swapped.toString('utf16le');
-  } else text = new TextDecoder('utf-8').decode(content);
+  } else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(content);
+    } catch {
+      // Not UTF-8: an 8-bit file, most often TCVN3 or VNI from before Unicode. Latin-1 keeps one
+      // character per byte, which is what the legacy tables map from.
+      text = content.toString('latin1');
+    }
+  }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
 
   const sample = text.slice(0, 200_000);
@@ -35,7 +47,7 @@ export function decodeText(content: Buffer): string {
     throw new UnsupportedDocumentError('tệp nhị phân, không phải văn bản / binary file, not text');
   }
   if (!text.trim()) throw new UnsupportedDocumentError('tệp rỗng / empty file');
-  return text.replace(/\r\n?/g, '\n');
+  return convertLegacyText(text.replace(/\r\n?/g, '\n')).text;
 }
 
 interface Line {
