@@ -17,6 +17,7 @@
  */
 import WordExtractor from 'word-extractor';
 import { convertLegacyText, detectLegacyEncoding } from '../legacyEncoding.js';
+import { loadDocx } from './docx.js';
 import { UnsupportedDocumentError, TABLE_ROW_SEPARATOR, type LoadedSource, type SourceBlock, type SourceFootnote } from './types.js';
 
 export const REASON_CORRUPT_DOC = 'tệp DOC hỏng hoặc không phải Word 97–2003 / corrupt or not a Word 97–2003 file';
@@ -90,7 +91,12 @@ function splitLines(text: string, offset: number): Line[] {
   return lines;
 }
 
+export const REASON_RTF_DOC = 'tệp .doc này là RTF, hãy lưu lại dạng .docx / this .doc is RTF; save it as .docx';
+
 export async function loadDoc(content: Buffer): Promise<LoadedSource & { warnings: string[] }> {
+  // A .docx saved or renamed as .doc is common; read it for what it is.
+  if (content.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1'))) return loadDocx(content);
+  if (content.subarray(0, 5).toString('latin1') === '{\\rtf') throw new UnsupportedDocumentError(REASON_RTF_DOC);
   if (content.length < OLE_MAGIC.length || !content.subarray(0, OLE_MAGIC.length).equals(OLE_MAGIC)) {
     throw new UnsupportedDocumentError(REASON_CORRUPT_DOC);
   }
