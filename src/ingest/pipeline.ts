@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadSource, SUPPORTED_EXTENSIONS, maxBytesFor } from './loaders/index.js';
 import { UnsupportedDocumentError } from './loaders/types.js';
 import { buildDocument } from './structure.js';
+import { REASON_OCR_MISSING } from './loaders/ocr.js';
 import { capChunks, DEFAULT_CHUNK_CAP, type ChunkCap } from './chunkCap.js';
 import { removeInstructionLike } from './instructionLike.js';
 import { quarantine, readQuarantine, QUARANTINE_DIR, type QuarantineEntry } from './quarantine.js';
@@ -199,13 +200,14 @@ async function parseFile(ctx: FileContext, rel: string, id: string, content: Buf
       outcome = { kind: 'rejected', reason, peakRssBytes: 0 };
     }
   } else {
-    outcome = await parseIsolated(content, ext, ctx.parseLimits);
+    outcome = await parseIsolated(content, ext, ctx.parseLimits, (e) => ctx.emit({ type: 'ocr', file: rel, ...e }));
   }
   if (outcome.kind !== 'parsed') return { kind: 'failed', reason: outcome.reason, crashed: outcome.kind === 'crashed' };
   const source = outcome.source;
   try {
     const built = capChunks(buildDocument({ id, file: rel, source, ...(overrides ? { overrides } : {}) }), ctx.chunkCap);
     const { document: doc, flagged } = removeInstructionLike(built);
+    if (source.ocr) doc.ocr = source.ocr;
     if (!doc.chunks.length) return { kind: 'failed', reason: 'không có nội dung văn bản / no text content', crashed: false };
     return { kind: 'parsed', doc, warnings: [...(source.warnings ?? []), ...doc.warnings], flagged };
   } catch (err) {
@@ -270,7 +272,8 @@ async function ingestFile(ctx: FileContext, rel: string): Promise<void> {
   }
   // Same bytes as last time: same verdict, no need to parse again (duplicate ids are re-judged:
   // the document that won may be gone).
-  if (sameBytes && before.skipped && !before.skipped.startsWith(DUPLICATE_ID_REASON)) {
+  // A scan skipped for want of OCR packages is read again: they may have been installed since.
+  if (sameBytes && before.skipped && !before.skipped.startsWith(DUPLICATE_ID_REASON) && before.skipped !== REASON_OCR_MISSING) {
     if (before.documentId && keepLastGood(ctx, rel, id, before.skipped, before)) return;
     if (!before.documentId) return skip(ctx, rel, before.skipped, before);
   }

@@ -43,7 +43,8 @@ export interface OcrOptions {
 }
 
 const DEFAULT_DPI = 300;
-const DEFAULT_PAGE_TIMEOUT_MS = 120_000;
+/** Below the parse worker's time limit, which restarts after every page read. */
+const DEFAULT_PAGE_TIMEOUT_MS = 45_000;
 const DEFAULT_LANGUAGE = 'vie';
 const PROBE_TIMEOUT_MS = 10_000;
 

@@ -17,7 +17,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LoadedSource } from '../loaders/types.js';
-import type { ParseRequest, ParseResponse } from './protocol.js';
+import type { OcrPageEvent } from '../loaders/ocr.js';
+import type { ParseProgress, ParseRequest, ParseResponse } from './protocol.js';
 
 export interface ParseLimits {
   /** Old-generation heap of the parser worker (V8 `maxOldGenerationSizeMb`). */
@@ -70,6 +71,7 @@ interface Job {
   request: ParseRequest;
   limits: ParseLimits;
   resolve: (outcome: ParseOutcome) => void;
+  onOcrPage?: (e: OcrPageEvent) => void;
 }
 
 /** One worker, one document at a time; a worker stopped by a limit is replaced for the next job. */
@@ -81,11 +83,11 @@ class ParserHost {
   private nextJobId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  parse(content: Buffer, ext: string, limits: ParseLimits): Promise<ParseOutcome> {
+  parse(content: Buffer, ext: string, limits: ParseLimits, onOcrPage?: (e: OcrPageEvent) => void): Promise<ParseOutcome> {
     // A copy: its buffer is transferred to the worker, the caller keeps its own bytes.
     const bytes = new Uint8Array(content);
     return new Promise((resolve) => {
-      this.queue.push({ request: { jobId: this.nextJobId++, ext, content: bytes, maxTextChars: limits.maxTextChars }, limits, resolve });
+      this.queue.push({ request: { jobId: this.nextJobId++, ext, content: bytes, maxTextChars: limits.maxTextChars }, limits, resolve, ...(onOcrPage ? { onOcrPage } : {}) });
       void this.drain();
     });
   }
@@ -151,9 +153,16 @@ class ParserHost {
         peakRss = Math.max(peakRss, rss);
         if (rss - baselineRss > limits.rssBudgetMb * MB) crashed('memory');
       }, RSS_SAMPLE_MS);
-      const timer = setTimeout(() => crashed('timeout'), limits.timeoutMs);
-      const onMessage = (response: ParseResponse) => {
+      let timer = setTimeout(() => crashed('timeout'), limits.timeoutMs);
+      const onMessage = (response: ParseResponse | ParseProgress) => {
         if (response.jobId !== job.request.jobId) return;
+        if ('ocrPage' in response) {
+          // OCR of a scan takes seconds per page: the time limit counts from the last page read.
+          clearTimeout(timer);
+          timer = setTimeout(() => crashed('timeout'), limits.timeoutMs);
+          job.onOcrPage?.(response.ocrPage);
+          return;
+        }
         peakRss = Math.max(peakRss, process.memoryUsage.rss());
         if (response.ok) finish({ kind: 'parsed', source: response.source, peakRssBytes: peakRss }, false);
         // A loader that threw something other than a refusal is a crash of the parser too.
@@ -189,8 +198,13 @@ class ParserHost {
 const host = new ParserHost();
 
 /** Parses one document's bytes in the shared parser worker. Never throws. */
-export function parseIsolated(content: Buffer, ext: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Promise<ParseOutcome> {
-  return host.parse(content, ext, limits);
+export function parseIsolated(
+  content: Buffer,
+  ext: string,
+  limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+  onOcrPage?: (e: OcrPageEvent) => void,
+): Promise<ParseOutcome> {
+  return host.parse(content, ext, limits, onOcrPage);
 }
 
 /** Ends the parser worker now (tests, shutdown); the next parse starts a new one. */

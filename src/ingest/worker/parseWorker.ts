@@ -6,7 +6,8 @@
 import { parentPort } from 'node:worker_threads';
 import { loadSource } from '../loaders/index.js';
 import { UnsupportedDocumentError } from '../loaders/types.js';
-import type { ParseRequest, ParseResponse } from './protocol.js';
+import type { OcrPageEvent } from '../loaders/ocr.js';
+import type { ParseProgress, ParseRequest, ParseResponse } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('parseWorker.ts must run in a worker thread');
@@ -18,7 +19,8 @@ port.on('message', (request: ParseRequest) => {
 async function handle(request: ParseRequest): Promise<ParseResponse> {
   try {
     const content = Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength);
-    const source = await loadSource(content, request.ext);
+    const progress = (ocrPage: OcrPageEvent) => port?.postMessage({ jobId: request.jobId, ocrPage } satisfies ParseProgress);
+    const source = await loadSource(content, request.ext, { onOcrPage: progress });
     // A decoded-size limit that holds for every format: a small file that decodes to a huge text
     // (a PDF Flate bomb, a DOCX stuffed with runs) is refused before it is copied to the parent.
     if (source.originalText.length > request.maxTextChars) {
