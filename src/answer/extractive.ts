@@ -12,6 +12,7 @@ import { listLead, sentenceLead } from './lists.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
 import { LEAD_MAX_CHARS, type Answer, type Citation } from './types.js';
+import type { PlaceLevel } from '../ingest/places.js';
 
 /**
  * The offline answer: pick the sentences that answer, lead with the figure for counts, quote
@@ -390,6 +391,10 @@ function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSe
   return pick;
 }
 
+function placeLevelOf(query: AnalyzedQuery): PlaceLevel | undefined {
+  return query.entities.find((e) => e.kind === 'place' && e.level)?.level;
+}
+
 /** What a figure question wants, in the terms of the figure chooser. */
 function figureQuestion(query: AnalyzedQuery): FigureQuestion {
   return {
@@ -399,6 +404,7 @@ function figureQuestion(query: AnalyzedQuery): FigureQuestion {
     years: query.years,
     preferRatio: query.yesNo,
     places: query.entities.filter((e) => e.kind === 'place' || e.kind === 'name').map((e) => e.folded),
+    ...(placeLevelOf(query) ? { placeLevel: placeLevelOf(query) } : {}),
   };
 }
 

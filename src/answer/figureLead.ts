@@ -1,7 +1,7 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
 import { asksForDuration, figureMatches, unitVariants } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
-import { placeMarkers } from '../ingest/places.js';
+import { placeMarkers, scopePhrases, type PlaceLevel } from '../ingest/places.js';
 import type { FigureWish } from '../retrieval/query.js';
 
 /**
@@ -22,6 +22,8 @@ export interface FigureQuestion {
   preferRatio?: boolean;
   /** Folded places the question names: a figure in a clause about one of them is theirs. */
   places?: readonly string[];
+  /** The level the question gives its place ("tỉnh Hà Sơn"): the city of the same name is another place. */
+  placeLevel?: PlaceLevel;
 }
 
 export const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
@@ -34,6 +36,39 @@ const JOINERS = /^(?:[\s,]+[\p{L}\p{M}]+){0,5}?\s*,?\s+(?:với|và|trong đó|g
 const MAX_PHRASE_CHARS = 220;
 
 const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
+
+/** Words that may stand right before a figure without saying what it counts ("có", "được", "lên", "khoảng"). */
+const FIGURE_LEAD_FUNCTION_WORDS = new Set(intentCues().figureLeadIn);
+
+let levelRes: { level: PlaceLevel; re: RegExp }[] | undefined;
+
+/**
+ * The level of the last place or scope named before a figure in its sentence: "thành phố Hà Sơn
+ * 04/14" is a district's figure, "toàn tỉnh có 58/131" the province's.
+ */
+export function levelBefore(sentence: string, at: number): PlaceLevel | undefined {
+  levelRes ??= [
+    ...placeMarkers()
+      .filter((m) => !m.english && m.words.length)
+      .map((m) => ({ level: m.level, re: new RegExp(`(?:^|[^\\p{L}])${m.text.replace('.', '\\.')}\\s+\\p{Lu}`, 'giu') })),
+    ...scopePhrases().map((p) => ({ level: p.level, re: new RegExp(`\\b${p.words.join(' ')}\\b`, 'g') })),
+  ];
+  const before = sentence.slice(0, at);
+  const folded = fold(before);
+  let best: { level: PlaceLevel; index: number } | undefined;
+  for (const { level, re } of levelRes) {
+    // Markers are matched on the text as written (a capital starts the name), scope phrases folded.
+    const hay = re.flags.includes('u') ? before : folded;
+    re.lastIndex = 0;
+    for (const m of hay.matchAll(re)) {
+      // A marker before a capital only counts when case matters: "Xã" at a sentence start is fine, "xã, phường" is not a name.
+      if (re.flags.includes('u') && !/\s\p{Lu}$/u.test(m[0])) continue;
+      const index = m.index ?? 0;
+      if (!best || index > best.index) best = { level, index };
+    }
+  }
+  return best?.level;
+}
 
 let markerRe: RegExp | undefined;
 /** Does a clause name a place (a marker and a capitalised name were folded into it)? */
@@ -81,6 +116,10 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   else if (variants.some((v) => before.slice(-6).includes(v[0]!))) s += 1.5;
   const question = new Set(q.tokens);
   s += Math.min(1.5, [...after, ...before].filter((w) => question.has(w)).length * 0.2);
+  // "kết nạp được 12.668 đảng viên" counts admissions, not members: content words right before a
+  // figure that the question does not use say it is another quantity.
+  const leadIn = before.slice(-3).filter((w) => !FIGURE_LEAD_FUNCTION_WORDS.has(w));
+  s -= Math.min(2.4, leadIn.filter((w) => !question.has(w)).length * 0.8);
   const raw = m[0].trim();
   const target = isTargetFigure(sentence, at);
   if (q.wish.target) s += target ? 2.5 : -1;
@@ -101,6 +140,10 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
     const tail = clause.slice(-70);
     if (q.places.some((p) => tail.includes(p))) s += 2.5;
     else if (placeMarkerBefore(tail)) s -= 2;
+  }
+  if (q.placeLevel) {
+    const level = levelBefore(sentence, at);
+    if (level) s += level === q.placeLevel ? 1.5 : -3;
   }
   if (q.years.length) {
     const year = yearOf(sentence, at, end);
@@ -203,7 +246,10 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
   const labelShare = labelWords.length ? labelWords.filter((w) => question.has(w)).length / labelWords.length : 0;
   // A row about a place the question does not name ("Huyện Na Cô" for a province-wide question) is another place's figure.
   const label = fold(tableCells(text)[0]?.value ?? '');
-  const otherPlace = placeMarkerBefore(label) && !(q.places ?? []).some((p) => label.includes(p)) ? 4 : 0;
+  const labelText = tableCells(text)[0]?.value ?? '';
+  const labelLevel = levelBefore(`${labelText} `, labelText.length + 1);
+  const otherPlace =
+    placeMarkerBefore(label) && (!(q.places ?? []).some((p) => label.includes(p)) || (q.placeLevel !== undefined && labelLevel !== undefined && labelLevel !== q.placeLevel)) ? 4 : 0;
   let best: { phrase: string; score: number } | undefined;
   for (const c of cells) {
     const words = foldedWords(c.header);

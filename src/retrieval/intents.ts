@@ -27,6 +27,7 @@ const IntentFile = z.object({
   followUp: z.object({ why: Patterns, source: Patterns, more: Patterns, year: Patterns }),
   reasonWords: Patterns,
   listIntroducers: Patterns,
+  figureLeadIn: Patterns,
 });
 
 export interface IntentCues {
@@ -44,6 +45,8 @@ export interface IntentCues {
   followUp: { kind: FollowUpKind; patterns: RegExp[] }[];
   reasonWords: string[];
   listIntroducers: string[];
+  /** Folded function words that may stand right before a figure without naming another quantity. */
+  figureLeadIn: string[];
 }
 
 let cached: IntentCues | undefined;
@@ -69,6 +72,7 @@ export function intentCues(): IntentCues {
     followUp: (['why', 'source', 'more', 'year'] as const).map((kind) => ({ kind, patterns: compile(file.followUp[kind]) })),
     reasonWords: file.reasonWords,
     listIntroducers: file.listIntroducers,
+    figureLeadIn: file.figureLeadIn,
   };
   return cached;
 }

@@ -4,7 +4,7 @@ import type { NameIndex } from '../index/names.js';
 import type { TermStats } from '../index/termStats.js';
 import type { Language } from '../answer/types.js';
 import { lexicon } from './lexicon.js';
-import { placeMarkers } from '../ingest/places.js';
+import { placeMarkers, type PlaceLevel } from '../ingest/places.js';
 import { documentFieldOf, intentCues, matchesAny, type DocumentField } from './intents.js';
 
 /**
@@ -20,6 +20,8 @@ export interface EntityMention {
   text: string;
   folded: string;
   kind: 'place' | 'name' | 'document';
+  /** The administrative level the question's marker gives it ("tỉnh Hà Sơn" → province), when one stands before it. */
+  level?: PlaceLevel;
   known: boolean;
 }
 
@@ -77,9 +79,8 @@ export interface QueryContext {
 
 // The query analyser's markers: folded-safe ones that can stand before an unknown name in a question
 // (villages left out: "thôn", "ấp" rarely front a place the corpus must know).
-const PLACE_MARKERS = placeMarkers()
-  .filter((m) => m.foldedSafe && m.level !== 'village' && m.words.join(' ') !== 'tp.')
-  .map((m) => m.words);
+const PLACE_MARKER_DEFS = placeMarkers().filter((m) => m.foldedSafe && m.level !== 'village' && m.words.join(' ') !== 'tp.');
+const PLACE_MARKERS = PLACE_MARKER_DEFS.map((m) => m.words);
 
 const markerWords = new Set(PLACE_MARKERS.flat());
 /** First words of institutions ("Ban", "Bộ", "Tỉnh ủy"…): a capitalised run starting so is not a proper name. */
@@ -189,9 +190,11 @@ function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[])
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const next = tokens[i + 1];
-    const isCount = (t === 'bao' && next === 'nhieu') || t === 'may' || (t === 'how' && (next === 'many' || next === 'much'));
+    // "ở tất cả các xã chưa?", "mọi thôn": a yes/no about all of a unit counts that unit (13/13 xã).
+    const allOf = t === 'tat' && next === 'ca' ? (tokens[i + 2] === 'cac' ? 3 : 2) : t === 'moi' && i > 0 ? 1 : 0;
+    const isCount = (t === 'bao' && next === 'nhieu') || t === 'may' || (t === 'how' && (next === 'many' || next === 'much')) || allOf > 0;
     if (!isCount) continue;
-    const start = t === 'may' ? i + 1 : i + 2;
+    const start = allOf ? i + allOf : t === 'may' ? i + 1 : i + 2;
     const unit: string[] = [];
     for (let j = start; j < tokens.length && unit.length < 4; j++) {
       // The counted noun ends where a verb or preposition starts ("xã, phường, thị trấn | thực hiện").
@@ -386,10 +389,13 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   // Markers in front of a place ("Đảng bộ tỉnh Kon Tum", "xã Đăk Pét") belong to the mention.
   for (let i = 0; i < tokens.length; i++) {
     if (entityAt[i]! < 0 || (i > 0 && entityAt[i - 1] === entityAt[i])) continue;
-    for (const m of PLACE_MARKERS) {
+    for (const def of PLACE_MARKER_DEFS) {
+      const m = def.words;
       const start = i - m.length;
       if (start >= 0 && m.every((t, k) => tokens[start + k] === t && entityAt[start + k]! < 0)) {
         for (let k = start; k < i; k++) covered[k] = true;
+        const entity = entities[entityAt[i]!];
+        if (entity) entity.level = def.level;
         break;
       }
     }
