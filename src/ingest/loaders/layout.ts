@@ -242,7 +242,8 @@ export function dropPageNumbers(lines: readonly LayoutLine[]): LayoutLine[] {
 }
 
 /**
- * Drops running headers and footers: a line in the top or bottom eighth of the page whose text
+ * Drops running headers and footers: a line in the top or bottom eighth of the page, set apart
+ * from the other lines, whose text
  * (digits ignored, so "Trang 3/5" and "Báo cáo 12 - trang 3" count as one) recurs at the same
  * height on at least half of the pages, and on at least two. The first page is included: a
  * running header printed above the document header must not become its issuer or title, and a
@@ -251,7 +252,10 @@ export function dropPageNumbers(lines: readonly LayoutLine[]): LayoutLine[] {
  */
 export function dropRunningLines(pages: LayoutPage[]): number {
   if (pages.length < 2) return 0;
-  const band = (p: LayoutPage, l: LayoutLine) => l.y <= p.heightPt / 8 || l.y >= (p.heightPt * 7) / 8;
+  // Furniture stands apart from the text: at the top or bottom of the page, and further from
+  // every other line than body lines are from each other (a body line that happens to open two
+  // pages with the same words is not furniture).
+  const band = (p: LayoutPage, l: LayoutLine) => (l.y <= p.heightPt / 8 || l.y >= (p.heightPt * 7) / 8) && apart(p, l);
   const key = (p: LayoutPage, l: LayoutLine) => {
     const text = lineText(l).replace(/\s+/g, ' ').trim().replace(/\d+/g, '#');
     // Height in steps of 1% of the page: exact for a text layer, forgiving of a scan's skew.
@@ -273,6 +277,11 @@ export function dropRunningLines(pages: LayoutPage[]): number {
     });
   }
   return dropped;
+}
+
+function apart(p: LayoutPage, l: LayoutLine): boolean {
+  const others = p.lines.filter((o) => o !== l && Math.abs(o.y - l.y) > 0.5 * Math.max(o.size, l.size));
+  return others.every((o) => Math.abs(o.y - l.y) >= 1.6 * Math.max(o.size, l.size));
 }
 
 /** The same key one step lower, so a line on a step boundary still meets its copies. */
