@@ -142,6 +142,10 @@ export function cardCitation(doc: ParsedDocument, quote: string, language: Analy
  * "Kế hoạch số mấy?" asks for a number cited in the body when no document of the corpus is of
  * that type; "Báo cáo … số hiệu là gì?" asks for a document's own number.
  */
+export function refersToCorpusDocument(query: AnalyzedQuery, snapshot: IndexSnapshot): boolean {
+  return asksOwnNumber(query, snapshot);
+}
+
 export function asksOwnNumber(query: AnalyzedQuery, snapshot: IndexSnapshot): boolean {
   const folded = fold(query.normalized);
   const codes = [...intentCues().docTypeCodes].filter(([type]) => folded.includes(type)).map(([, code]) => code.toLowerCase());

@@ -5,7 +5,7 @@ import type { IndexSnapshot } from '../index/store.js';
 import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
 import { asksForDuration, DATE_RE, figureMatches, unitVariants, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
-import { asksOwnNumber, answerDocumentDetail } from './documentDetails.js';
+import { answerDocumentDetail, refersToCorpusDocument } from './documentDetails.js';
 import { chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, isTargetFigure, type FigureQuestion } from './figureLead.js';
 import { shortDocumentLabel } from './labels.js';
 import { listLead, sentenceLead } from './lists.js';
@@ -263,7 +263,8 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
       citations: [],
     };
   }
-  if (query.documentField && (query.documentField !== 'number' || asksOwnNumber(query, snapshot))) {
+  // "Kế hoạch 53-KH/TU được ban hành ngày nào?" asks about a document the corpus only cites: its body answers.
+  if (query.documentField && refersToCorpusDocument(query, snapshot)) {
     const detail = answerDocumentDetail(query, query.documentField, retrieved, snapshot);
     if (detail) return detail;
   }
@@ -293,6 +294,8 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   // figure carries the unit asked beats a first one whose figures count something else.
   const s1 = query.wantsFigure && !query.documentField ? pickFigureSentence(query, sentences, best) : best;
   if (s1 !== best) sentences = [s1, ...sentences.filter((x) => x !== s1)];
+  // "Năm 2019 … bao nhiêu?": evidence from another year is no answer.
+  if (!coversAskedYear(query, s1, snapshot)) return notFound;
 
   let chosen: EvidenceSentence[] = [s1];
   let conflict = false;
@@ -357,6 +360,26 @@ interface LeadInput {
   snapshot: IndexSnapshot;
   subject: string;
   sectionWalk: boolean;
+}
+
+/**
+ * A question about one year is answered only by evidence of that year: the year named in the
+ * sentence or its passage as a point in time (not a date of another event, not a period's
+ * bound), or a document written that year or the next.
+ */
+function coversAskedYear(query: AnalyzedQuery, s1: EvidenceSentence, snapshot: IndexSnapshot): boolean {
+  if (query.years.length !== 1) return true;
+  const year = query.years[0]!;
+  const points = (text: string) =>
+    text
+      .replace(/\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}/g, ' ')
+      .replace(/(?:tháng|quý)\s+[\dIVX]{1,4}\s*[-/]\s*(?:19|20)\d{2}/giu, ' ')
+      .replace(/(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}/g, ' ')
+      .replace(/\btừ\s+(?:năm\s+)?(?:19|20)\d{2}/giu, ' ');
+  const mentioned = (text: string) => new RegExp(`\\b${year}\\b`).test(points(text));
+  if (mentioned(s1.text) || mentioned(s1.chunk.text) || mentioned(s1.chunk.metadata.sectionPath.join(' '))) return true;
+  const docYear = Number(snapshot.documentById.get(s1.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? NaN);
+  return docYear === year || docYear === year + 1;
 }
 
 const datesCache = new WeakMap<IndexSnapshot, Map<string, string>>();

@@ -118,7 +118,9 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   s += Math.min(1.5, [...after, ...before].filter((w) => question.has(w)).length * 0.2);
   // "kết nạp được 12.668 đảng viên" counts admissions, not members: content words right before a
   // figure that the question does not use say it is another quantity.
-  const leadIn = before.slice(-3).filter((w) => !FIGURE_LEAD_FUNCTION_WORDS.has(w));
+  // Only the words of this figure's own phrase: not the previous figure's unit ("15 đảng bộ trực thuộc, 698 …").
+  const ownStart = Math.max(...[',', ';', ':', '(', ')'].map((c) => sentence.lastIndexOf(c, at - 1)), sentence.slice(0, at).search(/\d[^\d]*$/));
+  const leadIn = foldedWords(sentence.slice(ownStart + 1, at)).slice(-3).filter((w) => !FIGURE_LEAD_FUNCTION_WORDS.has(w));
   s -= Math.min(2.4, leadIn.filter((w) => !question.has(w)).length * 0.8);
   const raw = m[0].trim();
   const target = isTargetFigure(sentence, at);
