@@ -305,7 +305,7 @@ function parseClosing(blocks: readonly SourceBlock[], from: number): Tail {
     const t = blocks[i]!.text;
     const caption = signatureCaption(t);
     const followedByName = blocks.slice(i + 1, i + 5).some((b) => isNameLine(b.text));
-    if (isRecipientsHeader(t) || (caption === 'prefixed' && followedByName) || (caption && blocks.length - i <= 6)) start = i;
+    if (isRecipientsHeader(t) || (caption && followedByName && (caption === 'prefixed' || blocks.length - i <= 6))) start = i;
   }
   if (start < 0) return { bodyEnd: blocks.length, meta: {} };
   const meta: Partial<DocumentMeta> = {};

@@ -65,7 +65,8 @@ function blocksFromBody(lines: Line[]): SourceBlock[] {
     const run = lines.slice(i, j);
     const rows = run.map((l) => cellsOf(l.text)).filter((r) => r.some(Boolean));
     const width = Math.max(0, ...rows.map((r) => r.length));
-    const layout = LAYOUT_MARKERS.some((re) => re.test(foldText(run.map((l) => l.text).join('\n'))));
+    // A frame is a few short rows; a data table mentioning a date in a header cell is still data.
+    const layout = rows.length <= 4 && width <= 3 && LAYOUT_MARKERS.some((re) => re.test(foldText(run.map((l) => l.text).join('\n'))));
     if (!layout && rows.length >= 2 && width >= 2) {
       const grid = rows.map((r) => Array.from({ length: width }, (_, c) => r[c] ?? ''));
       const [header, ...body] = grid;

@@ -9,11 +9,14 @@
  * - every `<p>`, `<hN>` (headingLevel N) and list item is a block; a manual line break (`<br>`)
  *   inside a paragraph starts a new block (signature and address blocks are typed that way),
  *   inside a heading it becomes a space (a title wrapped by hand is still one heading);
- * - a table row whose cells each hold at most one paragraph (a data table) is ONE block, cells
- *   joined by " | ", so a figure stays next to its label; a row with multi-paragraph cells, and
- *   every row of a layout table (the header or signature block of administrative documents:
- *   issuer + number | motto + place/date, recognised by its wording), yields one block per
- *   paragraph, cell by cell, so "Số 12-BC/TU" stays a line of its own;
+ * - a data table (two or more columns, a header row and a body row) is ONE block carrying the
+ *   table as a grid (`SourceBlock.table`: header cells merged per column, spans expanded), its
+ *   text the rows joined by TABLE_ROW_SEPARATOR; the structure parser makes each row a passage;
+ * - a layout table (the header or signature frame of administrative documents: issuer + number
+ *   | motto + place/date, "Nơi nhận" | signature, recognised by its wording and small size) is
+ *   read column by column, one block per paragraph, so "Số 12-BC/TU" stays a line of its own;
+ *   other small tables give one block per row, cells joined by " | ";
+ * - a paragraph in bold throughout is marked `bold` (a heading candidate);
  * - white space runs (tabs, NBSP, newlines) collapse to one space; text is NFC; empty blocks drop.
  *
  * Footnote numbering: footnotes are numbered 1…F in order of first reference (as Word displays
@@ -236,6 +239,10 @@ const LAYOUT_MARKERS = [
  * sees "Số 12-BC/TU" and "An Giang, ngày …" as lines of their own, not glued by " | ".
  */
 function isLayoutTable(table: HtmlElement): boolean {
+  // A frame is a few rows of two or three cells; a data table whose header cell reads
+  // "(đến ngày 31 tháng 10 năm 2022)" is still data.
+  const rows = tableRows(table);
+  if (rows.length > 4 || rows.some((r) => rowCells(r).length > 3)) return false;
   const folded = plainTextOf(table.children)
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
