@@ -1,0 +1,201 @@
+import pg from 'pg';
+import type { SqlDriver, SqlQueries, SqlRow, SqlValue } from './sqlStore.js';
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** A schema of its own (tests, or two bots on one database); created when missing. */
+  schema?: string;
+  /** Connections for ordinary statements. */
+  poolSize?: number;
+  /** Connections that may hold a chat lock at once (each lock pins one while its chat is answered). */
+  lockPoolSize?: number;
+  onError?: (err: unknown) => void;
+}
+
+/** `?` placeholders (the shared SQL) to PostgreSQL's `$1, $2…`; the statements contain no literal `?`. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** The connection string without its password, for logs. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = 'REDACTED';
+    return u.toString();
+  } catch {
+    return 'postgres://[unparsable URL]';
+  }
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * The shared store for several replicas. Chat locks are session advisory locks on a separate
+ * small pool, so a replica that dies mid-answer releases them with its connections; events go
+ * through LISTEN/NOTIFY on one dedicated connection that reconnects after a database restart.
+ */
+export class PostgresDriver implements SqlDriver {
+  readonly kind = 'postgres' as const;
+  readonly forUpdate = ' FOR UPDATE';
+  readonly location: string;
+  private readonly pool: pg.Pool;
+  private readonly lockPool: pg.Pool;
+  private readonly eventChannel: string;
+  private listener: pg.Client | undefined;
+  private readonly listeners = new Map<string, Set<(payload: string) => void>>();
+  private closed = false;
+  private readonly onError: (err: unknown) => void;
+
+  private constructor(
+    private readonly options: PostgresOptions,
+    schema: string | undefined,
+  ) {
+    this.onError = options.onError ?? (() => {});
+    this.location = redactDatabaseUrl(options.connectionString) + (schema ? ` (schema ${schema})` : '');
+    const base: pg.PoolConfig = {
+      connectionString: options.connectionString,
+      options: schema ? `-c search_path=${schema}` : undefined,
+      connectionTimeoutMillis: 5000,
+    };
+    this.pool = new pg.Pool({ ...base, max: options.poolSize ?? 10 });
+    this.lockPool = new pg.Pool({ ...base, max: options.lockPoolSize ?? 20 });
+    // A database restart breaks idle connections; the pool drops them and the next query reconnects.
+    this.pool.on('error', (err) => this.onError(err));
+    this.lockPool.on('error', (err) => this.onError(err));
+    this.eventChannel = `tlbc_events_${schema ?? 'public'}`;
+  }
+
+  static async connect(options: PostgresOptions): Promise<PostgresDriver> {
+    const schema = options.schema;
+    if (schema !== undefined && !IDENTIFIER.test(schema)) {
+      throw new Error(`Tên schema PostgreSQL không hợp lệ / invalid PostgreSQL schema name: ${schema}`);
+    }
+    if (schema) {
+      const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: 5000 });
+      await client.connect();
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } finally {
+        await client.end();
+      }
+    }
+    return new PostgresDriver(options, schema);
+  }
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
+    const result = await this.pool.query(numberPlaceholders(sql), [...params]);
+    return result.rows as SqlRow[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    const result = await this.pool.query(numberPlaceholders(sql), [...params]);
+    return result.rowCount ?? 0;
+  }
+
+  async transaction<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const q: SqlQueries = {
+        all: async (sql, params = []) => (await client.query(numberPlaceholders(sql), [...params])).rows as SqlRow[],
+        run: async (sql, params = []) => (await client.query(numberPlaceholders(sql), [...params])).rowCount ?? 0,
+      };
+      const result = await fn(q);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.lockPool.connect();
+    let broken = false;
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
+      return await fn();
+    } finally {
+      // If the connection died the server already dropped the lock; do not reuse the client.
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => {
+        broken = true;
+      });
+      client.release(broken);
+    }
+  }
+
+  async publish(topic: string, payload: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [this.eventChannel, JSON.stringify({ topic, payload })]);
+  }
+
+  async subscribe(topic: string, listener: (payload: string) => void): Promise<() => Promise<void>> {
+    let set = this.listeners.get(topic);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(topic, set);
+    }
+    set.add(listener);
+    await this.ensureListener();
+    return async () => {
+      set.delete(listener);
+    };
+  }
+
+  private async ensureListener(): Promise<void> {
+    if (this.listener || this.closed) return;
+    const client = new pg.Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: 5000 });
+    this.listener = client;
+    client.on('notification', (msg) => {
+      if (msg.channel !== this.eventChannel || !msg.payload) return;
+      try {
+        const event = JSON.parse(msg.payload) as { topic?: unknown; payload?: unknown };
+        if (typeof event.topic !== 'string' || typeof event.payload !== 'string') return;
+        for (const l of this.listeners.get(event.topic) ?? []) l(event.payload);
+      } catch (err) {
+        this.onError(err);
+      }
+    });
+    const reconnect = (err: unknown) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      this.onError(err);
+      client.end().catch(() => undefined);
+      if (!this.closed) setTimeout(() => void this.ensureListener().catch((e: unknown) => reconnect(e)), 1000).unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', () => reconnect(new Error('LISTEN connection ended')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.eventChannel}`);
+    } catch (err) {
+      reconnect(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await Promise.allSettled([this.pool.end(), this.lockPool.end(), listener?.end()]);
+  }
+
+  /** Drops the schema (tests clean up after themselves). */
+  static async dropSchema(connectionString: string, schema: string): Promise<void> {
+    if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+    const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    } finally {
+      await client.end();
+    }
+  }
+}
