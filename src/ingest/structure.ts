@@ -391,7 +391,8 @@ function parseArticleHeader(blocks: readonly SourceBlock[]): HeaderResult {
   for (; i < limit; i++) {
     const t = blocks[i]!.text.trim();
     const date = articleDateLine(t);
-    if (!t || FURNITURE_LINES.has(foldCompact(t))) continue;
+    // A table is never the headline.
+    if (!t || FURNITURE_LINES.has(foldCompact(t)) || blocks[i]!.table) continue;
     if (date) meta.date ??= date;
     else if (isOutletLine(t)) meta.outlet ??= readableOutlet(t);
     else if (!isRubricLine(t) && !isShortRubric(t, blocks[i + 1]?.text)) break;
