@@ -2,6 +2,7 @@ import { fold, normalizeText } from '../ingest/normalize.js';
 import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
+import { indexTermSet } from '../index/tokenizer.js';
 import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
 import { asksForDuration, DATE_RE, figureMatches, unitVariants, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
@@ -75,10 +76,28 @@ function personName(sentence: string, places: ReadonlySet<string>): string | und
         changed = true;
       }
     }
-    if (words.length >= 3) return words.join(' ');
+    // "Báo Nam Thạch", "Sở Nội vụ Hà Sơn": an institution or a place is not a person.
+    const containsPlace = folded.some((_, k) => k + 1 < folded.length && places.has(`${folded[k]} ${folded[k + 1]}`));
+    if (words.length >= 3 && !containsPlace && !INSTITUTION_HEADS.has(folded[0]!)) return words.join(' ');
   }
   return undefined;
 }
+
+const ROLE_WINDOW_CHARS = 90;
+const ROLE_MIN_COVERAGE = 0.8;
+
+/** The role words of a who-question (all but the place and the asking words) stand next to the name found. */
+function nameHoldsRole(query: AnalyzedQuery, sentence: string, places: ReadonlySet<string>): boolean {
+  const name = personName(sentence, places);
+  if (!name) return false;
+  const at = sentence.indexOf(name);
+  const window = sentence.slice(Math.max(0, at - ROLE_WINDOW_CHARS), at + name.length + ROLE_WINDOW_CHARS);
+  const role = query.groups.filter((g) => !query.entities.some((e) => e.text === g.label));
+  return !role.length || coverage(role, indexTermSet(window)) >= ROLE_MIN_COVERAGE;
+}
+
+/** First words of institutions, outlets and bodies: a capitalised run starting so names no person. */
+const INSTITUTION_HEADS = new Set(['bao', 'so', 'phong', 'hoi', 'cong', 'nha', 'trung', 'truong', 'doan', 'mat', 'uy', 'vien', 'cuc', 'tong', 'van', 'ngan', 'hop', 'quy']);
 
 export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string): Citation {
   const meta = snapshot.documentById.get(chunk.metadata.documentId)?.meta;
@@ -292,10 +311,12 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   if (!best || best.coverage < MIN_SENTENCE_COVERAGE) return notFound;
   // For figures, the sentence and the figure are chosen together: a close second sentence whose
   // figure carries the unit asked beats a first one whose figures count something else.
-  const s1 = query.wantsFigure && !query.documentField ? pickFigureSentence(query, sentences, best) : best;
+  const s1 = query.wantsFigure && !query.documentField ? pickFigureSentence(query, sentences, best, snapshot) : best;
   if (s1 !== best) sentences = [s1, ...sentences.filter((x) => x !== s1)];
   // "Năm 2019 … bao nhiêu?": evidence from another year is no answer.
   if (!coversAskedYear(query, s1, snapshot)) return notFound;
+  // "Ai là Chủ tịch UBND tỉnh X?": a name is an answer only beside the role asked about.
+  if (query.intent === 'who' && !nameHoldsRole(query, s1.text, snapshot.names.places)) return notFound;
 
   let chosen: EvidenceSentence[] = [s1];
   let conflict = false;
@@ -395,17 +416,25 @@ function documentDates(snapshot: IndexSnapshot): Map<string, string> {
 const FIGURE_SENTENCE_POOL = 5;
 const FIGURE_SENTENCE_MIN_SHARE = 0.7;
 
-function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSentence[], best: EvidenceSentence): EvidenceSentence {
+/** A figure scoring this well carries the unit asked: two such figures state the same indicator. */
+const SAME_INDICATOR_SCORE = 4;
+
+function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSentence[], best: EvidenceSentence, snapshot: IndexSnapshot): EvidenceSentence {
   const q = figureQuestion(query);
+  const candidates = sentences
+    .slice(0, FIGURE_SENTENCE_POOL)
+    .filter((s) => s.hasNumber && s.score >= FIGURE_SENTENCE_MIN_SHARE * best.score && s.coverage >= MIN_SENTENCE_COVERAGE)
+    .map((s) => ({ s, fig: chooseFigureScored(s.text, q), year: Number(snapshot.documentById.get(s.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? 0) }));
+  // Two reports give the same indicator: with no year asked, the newer one leads (the older is named after it).
+  const newest = Math.max(0, ...candidates.filter((c) => c.fig && c.fig.score >= SAME_INDICATOR_SCORE).map((c) => c.year));
   let pick = best;
   let pickScore = -Infinity;
-  for (const s of sentences.slice(0, FIGURE_SENTENCE_POOL)) {
-    if (!s.hasNumber || s.score < FIGURE_SENTENCE_MIN_SHARE * best.score || s.coverage < MIN_SENTENCE_COVERAGE) continue;
-    const fig = chooseFigureScored(s.text, q);
+  for (const { s, fig, year } of candidates) {
     if (!fig) continue;
+    const recency = !query.years.length && newest && year === newest && fig.score >= SAME_INDICATOR_SCORE ? 2 : 0;
     const places = query.entities.filter((e) => e.kind === 'place');
     const named = places.length && places.some((p) => fold(s.text).includes(p.folded)) ? 1.5 : 0;
-    const total = (s.score / best.score) * 5 + fig.score + named;
+    const total = (s.score / best.score) * 5 + fig.score + named + recency;
     if (total > pickScore) {
       pickScore = total;
       pick = s;

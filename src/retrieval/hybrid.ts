@@ -1,6 +1,6 @@
 import { fold } from '../ingest/normalize.js';
 import { splitSentences } from '../ingest/sentences.js';
-import { indexTermSet } from '../index/tokenizer.js';
+import { BIGRAM_JOINER, indexTermSet } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
 import type { Chunk } from '../ingest/types.js';
 import type { AnalyzedQuery, ConceptGroup, EntityMention } from './query.js';
@@ -145,6 +145,22 @@ export class HybridRetriever {
     return (kept.length >= 3 ? kept : ranked.slice(0, 6)).map((x) => x.t);
   }
 
+  private searchWithinPlaceDocuments(query: AnalyzedQuery, pool: number, unknown: ReadonlySet<string>): { chunkId: string }[] {
+    const places = query.entities.filter((e) => e.kind === 'place');
+    if (!places.length) return [];
+    const placeTerms = new Set(places.flatMap((p) => [...p.folded.split(' '), p.folded.replace(/ /g, BIGRAM_JOINER)]));
+    const terms = this.lexicalTerms(query).filter((t) => !placeTerms.has(t));
+    if (!terms.length) return [];
+    const own = (documentId: string) => places.every((p) => this.documentFolded(documentId).includes(p.folded));
+    return this.snapshot.lexical
+      .search(terms, pool * 2, query.termBoost, unknown)
+      .filter((h) => {
+        const chunk = this.snapshot.chunkById.get(h.chunkId);
+        return chunk !== undefined && own(chunk.metadata.documentId);
+      })
+      .slice(0, pool);
+  }
+
   /** Views of recently scored passages; folding and tokenizing are the costliest part of reranking. */
   private readonly viewCache = new Map<string, ChunkView>();
   private readonly documentFoldedCache = new Map<string, string>();
@@ -193,6 +209,11 @@ export class HybridRetriever {
     const lexical = snapshot.lexical.search(this.lexicalTerms(query), pool, query.termBoost, unknown);
     const fused = new Map<string, number>();
     lexical.forEach((h, rank) => fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 1 / (rrfK + rank)));
+    // A report about a place rarely repeats the place's name in every passage ("Đảng bộ tỉnh có …
+    // 64.875 đảng viên"): search again without the place, within the documents whose card names it.
+    for (const [rank, h] of this.searchWithinPlaceDocuments(query, pool, unknown).entries()) {
+      fused.set(h.chunkId, (fused.get(h.chunkId) ?? 0) + 0.7 / (rrfK + rank));
+    }
     const count = snapshot.chunks.length;
     if (count > 0 && query.vectorText.trim()) {
       // A remote embedder that is down must not take answering down: lexical results still stand.
