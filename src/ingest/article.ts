@@ -124,7 +124,10 @@ export function articleFurniture(blocks: readonly SourceBlock[], from: number): 
     const t = blocks[i]!.text.trim();
     if (isRelatedHeader(t)) {
       dropped.add(i);
-      for (let j = i + 1; j < blocks.length && isRelatedItem(blocks[j]!.text); j++) {
+      // A bulleted list ends at its first line without a bullet (a subhead may follow it).
+      const bulleted = /^[-–•+*]\s*\S/.test(blocks[i + 1]?.text.trim() ?? '');
+      const isItem = (text: string) => (bulleted ? /^[-–•+*]\s*\S/.test(text.trim()) : isRelatedItem(text));
+      for (let j = i + 1; j < blocks.length && isItem(blocks[j]!.text); j++) {
         dropped.add(j);
         i = j;
       }

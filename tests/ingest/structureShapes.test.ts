@@ -60,6 +60,21 @@ describe('news article from another outlet', () => {
     expect(text).not.toMatch(/Ảnh|Tags|Tin liên quan|12\/15|1\.500|Bản quyền|TRẦN MINH ĐỨC|Xã hội ›|Thứ Hai/);
   });
 
+  it('drops a "Tin liên quan:" list in mid-article but keeps the subhead after it', () => {
+    const mid = parse(
+      [
+        'Tiêu đề bài viết về mô hình mới ở xã',
+        'Đoạn mở đầu có 12/15 thôn thực hiện mô hình, đạt 80%.',
+        'Tin liên quan:',
+        '- Xã khác: 9/10 thôn thực hiện',
+        'Những việc cần làm',
+        'Thời gian tới, xã phấn đấu 15/15 thôn thực hiện mô hình vào năm 2025.',
+      ].join('\n\n'),
+    );
+    expect(paths(mid)).toEqual(['Mở đầu', 'Những việc cần làm']);
+    expect(bodyText(mid)).not.toContain('9/10');
+  });
+
   it('reads "Name - Body" and "Theo …" bylines', () => {
     const body = 'Tiêu đề bài viết về mô hình mới\n\nNội dung bài viết, đạt 90% kế hoạch đề ra trong năm.\n\n';
     expect(parse(`${body}Nguyễn Thị Hoa - Ban Tuyên giáo Huyện ủy`).meta).toMatchObject({ author: 'Nguyễn Thị Hoa', outlet: 'Ban Tuyên giáo Huyện ủy' });
