@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ingestCorpus, indexIsStale, type IngestSummary } from '../ingest/pipeline.js';
+import { checkDocument, ingestCorpus, indexIsStale, type IngestSummary } from '../ingest/pipeline.js';
 import { maxBytesFor, SUPPORTED_EXTENSIONS } from '../ingest/loaders/index.js';
 import { checkZipSafety } from '../ingest/loaders/zipGuard.js';
 import { UnsupportedDocumentError } from '../ingest/loaders/types.js';
@@ -18,7 +18,14 @@ import type { Answer, ConversationTurn } from '../answer/types.js';
 import type { AnswerGenerator } from '../answer/generator.js';
 
 export type { AnswerGenerator } from '../answer/generator.js';
-import { IngestRejected, type DocumentSummary, type IngestReport, type KnowledgeBase, type Passage } from '../bot/knowledge.js';
+import { IngestRejected, type AddDocumentOptions, type DocumentSummary, type IngestReport, type KnowledgeBase, type Passage } from '../bot/knowledge.js';
+import { displayFileName, normalizeUploadName } from '../bot/fileNames.js';
+import { cleanUploadLeftovers, commitUpload, findNameConflict, keepVersion, listVersions, stageUpload } from './uploads.js';
+
+/** Uploads are staged beside the index (outside corpus/), e.g. data/upload-staging. */
+export function defaultStagingDir(indexDir: string): string {
+  return path.join(path.dirname(path.resolve(indexDir)), 'upload-staging');
+}
 
 /**
  * The report assistant: index + retrieval + answering behind the KnowledgeBase interface that
@@ -36,6 +43,8 @@ export interface AssistantOptions {
   maxQuestionChars?: number;
   /** Build or refresh the index when it is missing or older than the corpus. */
   autoIngest?: boolean;
+  /** Where uploads wait while they are checked; outside corpus/. Default: beside the index. */
+  stagingDir?: string;
 }
 
 export class ReportAssistant implements KnowledgeBase {
@@ -49,6 +58,8 @@ export class ReportAssistant implements KnowledgeBase {
 
   static async open(options: AssistantOptions): Promise<ReportAssistant> {
     const assistant = new ReportAssistant(options);
+    const leftovers = await cleanUploadLeftovers(options.corpusDir, options.stagingDir ?? defaultStagingDir(options.indexDir));
+    if (leftovers.length) options.logger?.warn({ files: leftovers.length }, 'unfinished uploads of an earlier run removed');
     if (options.autoIngest !== false && (await indexIsStale(options.corpusDir, options.indexDir, options.embedderFactory.id))) {
       const summary = await ingestCorpus({ corpusDir: options.corpusDir, indexDir: options.indexDir, embedderFactory: options.embedderFactory });
       options.logger?.info({ documents: summary.documents, chunks: summary.chunks, skipped: summary.skipped.length }, 'index built');
@@ -138,36 +149,75 @@ export class ReportAssistant implements KnowledgeBase {
     };
   }
 
-  async addDocument(fileName: string, content: Buffer): Promise<IngestReport> {
-    const safeName = path.basename(fileName).replace(/[^\p{L}\p{N}._ -]/gu, '_');
-    const ext = path.extname(safeName).toLowerCase();
-    if (!SUPPORTED_EXTENSIONS.has(ext)) throw new IngestRejected(`định dạng không hỗ trợ (${ext || 'không có đuôi'}); chỉ nhận .docx, .doc, .pdf, .txt, .md`, safeName);
-    if (content.length > maxBytesFor(ext)) throw new IngestRejected(`tệp quá lớn (${(content.length / 1048576).toFixed(1)} MB)`, safeName);
+  async addDocument(fileName: string, content: Buffer, options: AddDocumentOptions = {}): Promise<IngestReport> {
+    const upload = normalizeUploadName(fileName);
+    if (!upload.ok) throw new IngestRejected(upload.reason, upload.display);
+    const { name, ext } = upload;
+    if (!SUPPORTED_EXTENSIONS.has(ext)) throw new IngestRejected(`định dạng không hỗ trợ (${ext || 'không có đuôi'}); chỉ nhận .docx, .doc, .pdf, .txt, .md`, name);
+    if (content.length > maxBytesFor(ext)) throw new IngestRejected(`tệp quá lớn (${(content.length / 1048576).toFixed(1)} MB)`, name);
     if (ext === '.docx') {
       try {
         await checkZipSafety(content);
       } catch (err) {
-        throw new IngestRejected(err instanceof UnsupportedDocumentError ? err.reason : (err as Error).message, safeName);
+        throw new IngestRejected(err instanceof UnsupportedDocumentError ? err.reason : (err as Error).message, name);
       }
     }
-    return this.exclusive(async () => {
-      const target = path.join(this.options.corpusDir, safeName);
-      const previous = await fs.readFile(target).catch(() => undefined);
-      const tmp = `${target}.${process.pid}.upload`;
-      await fs.mkdir(this.options.corpusDir, { recursive: true });
-      await fs.writeFile(tmp, content);
-      await fs.rename(tmp, target);
+    return this.exclusive(() => this.acceptUpload(name, content, options.replace === true));
+  }
+
+  /** Staged, checked, then moved in (see uploads.ts); runs under `exclusive`. */
+  private async acceptUpload(name: string, content: Buffer, replace: boolean): Promise<IngestReport> {
+    const { corpusDir } = this.options;
+    const conflict = await findNameConflict(corpusDir, name);
+    if (conflict?.kind === 'stem') {
+      throw new IngestRejected(`đã có tài liệu "${displayFileName(conflict.existing)}" cùng mã; tài liệu có trước được giữ, hãy đổi tên tệp / a document with this id already exists and is kept; rename the file`, name);
+    }
+    if (conflict?.kind === 'same' && !replace) {
+      throw new IngestRejected('đã có tài liệu cùng tên; gửi lại tệp kèm chú thích /thaythe để thay thế (bản cũ được lưu lại) / a document of this name exists; send it again with the caption /thaythe to replace it', name);
+    }
+    const staged = await stageUpload(this.stagingDir, name, content);
+    try {
+      const check = await checkDocument(name, content);
+      if (!check.ok) throw new IngestRejected(check.reason, name);
+      const previousVersion = conflict ? await keepVersion(corpusDir, conflict.existing) : undefined;
+      await commitUpload(corpusDir, staged, name);
       const summary = await this.ingest();
-      const skipped = summary.skipped.find((s) => s.file === safeName);
-      if (skipped) {
-        // Leave the corpus as it was: a rejected upload must not replace a good document.
-        if (previous) await fs.writeFile(target, previous);
-        else await fs.rm(target, { force: true });
+      const skipped = summary.skipped.find((s) => s.file === name);
+      if (skipped && !summary.stale.some((s) => s.file === name)) {
+        // Parsed in staging but refused by the ingest (e.g. its id collides after all): undo.
+        if (previousVersion) await fs.copyFile(path.join(corpusDir, previousVersion), path.join(corpusDir, name));
+        else await fs.rm(path.join(corpusDir, name), { force: true });
         await this.ingest();
-        throw new IngestRejected(skipped.reason, safeName);
+        throw new IngestRejected(skipped.reason, name);
       }
-      return toReport(summary);
+      return { ...toReport(summary), ...(previousVersion ? { replaced: { file: name, previousVersion } } : {}) };
+    } finally {
+      await fs.rm(staged, { force: true });
+    }
+  }
+
+  /**
+   * Puts back the newest kept version of `fileName` (the current file is kept as a version in
+   * turn, so a restore can be undone too) and re-indexes.
+   */
+  async restoreDocument(fileName: string): Promise<IngestReport> {
+    const upload = normalizeUploadName(fileName);
+    if (!upload.ok) throw new IngestRejected(upload.reason, upload.display);
+    return this.exclusive(async () => {
+      const { corpusDir } = this.options;
+      const [latest] = await listVersions(corpusDir, upload.name);
+      if (!latest) throw new IngestRejected('không có bản cũ nào được lưu / no previous version kept', upload.name);
+      const current = await fs.stat(path.join(corpusDir, upload.name)).then(() => true, () => false);
+      const previousVersion = current ? await keepVersion(corpusDir, upload.name) : undefined;
+      const staged = await stageUpload(this.stagingDir, upload.name, await fs.readFile(path.join(corpusDir, latest)));
+      await commitUpload(corpusDir, staged, upload.name);
+      const report = toReport(await this.ingest());
+      return previousVersion ? { ...report, replaced: { file: upload.name, previousVersion } } : report;
     });
+  }
+
+  private get stagingDir(): string {
+    return this.options.stagingDir ?? defaultStagingDir(this.options.indexDir);
   }
 
   async reload(): Promise<IngestReport> {
@@ -197,6 +247,8 @@ function toReport(s: IngestSummary): IngestReport {
     changed: s.changed,
     removed: s.removed,
     skipped: s.skipped,
+    stale: s.stale,
+    instructionLike: s.instructionLike,
     durationMs: s.durationMs,
   };
 }

@@ -8,6 +8,7 @@ import { ChatStateStore } from './state.js';
 import type { CallbackEvent, ChannelName, HandleHooks, IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from './types.js';
 import type { ChatExtension } from './extension.js';
 import { builtinCommands } from './builtinCommands.js';
+import { displayFileName } from './fileNames.js';
 
 export interface AccessPolicy {
   /** Empty allowedChats and allowedUsers means everyone may use the bot. */
@@ -64,6 +65,19 @@ function parseCommand(text: string): { name: string; args: string } | undefined 
   const m = /^\/([A-Za-z0-9_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
   if (!m) return undefined;
   return { name: (m[1] ?? '').toLowerCase(), args: (m[2] ?? '').trim() };
+}
+
+/**
+ * Most a /trichdan reply quotes. Chunks are capped at ingest (chunkCap.ts), but an index built
+ * before that, or a hostile passage, must still not turn one command into a hundred messages.
+ */
+export const MAX_CITED_CHARS = 4000;
+
+function capCitedText(text: string): string {
+  if (text.length <= MAX_CITED_CHARS) return text;
+  const cut = text.slice(0, MAX_CITED_CHARS);
+  const atWord = cut.replace(/\s+\S*$/u, '');
+  return `${atWord.length > MAX_CITED_CHARS / 2 ? atWord : cut} …`;
 }
 
 function paragraphs(text: string): string[] {
@@ -367,7 +381,7 @@ export class ConversationCore {
     const blocks: ReplyBlock[] = [
       { kind: 'heading', text: this.t(lang, 'citeHeading', { n, title: passage?.documentTitle ?? citation.title }) },
       { kind: 'paragraph', text: this.t(lang, 'citeSection', { section: passage?.section ?? citation.section }) },
-      ...paragraphs(passage?.text ?? citation.quote).map((text): ReplyBlock => ({ kind: 'quote', text })),
+      ...paragraphs(capCitedText(passage?.text ?? citation.quote)).map((text): ReplyBlock => ({ kind: 'quote', text })),
     ];
     return { language: lang, blocks, citations: [], buttons: [] };
   }
@@ -388,7 +402,7 @@ export class ConversationCore {
 
   private formatIngestSummary(lang: Language, report: IngestReport): string {
     const list = (items: string[]) => (items.length > 0 ? items.join(', ') : this.t(lang, 'none'));
-    return this.t(lang, 'ingestSummary', {
+    const summary = this.t(lang, 'ingestSummary', {
       documents: report.documents,
       sections: report.sections,
       chunks: report.chunks,
@@ -398,6 +412,11 @@ export class ConversationCore {
       skipped: list(report.skipped.map((s) => `${s.file} (${s.reason})`)),
       seconds: (report.durationMs / 1000).toFixed(1),
     });
+    const flagged = report.instructionLike ?? [];
+    const notes = flagged.length
+      ? [this.t(lang, 'ingestInstructionLike', { count: flagged.length, files: [...new Set(flagged.map((f) => f.file))].join(', ') })]
+      : [];
+    return [summary, ...notes].join(' ');
   }
 
   private async handleUpload(msg: IncomingMessage, lang: Language, hooks: HandleHooks): Promise<Reply[]> {
@@ -405,8 +424,9 @@ export class ConversationCore {
     const replyTo = msg.messageId;
     if (!doc) return [this.notice(lang, this.t(lang, 'unsupportedKind'), replyTo)];
     if (!this.isAdmin(msg.userId)) return [this.notice(lang, this.t(lang, 'uploadAdminOnly'), replyTo)];
-    // Never let a platform-supplied name steer where the ingest code writes.
-    const fileName = doc.fileName.split(/[\\/]/).pop()?.trim() || 'document';
+    // Never let a platform-supplied name steer where the ingest code writes, nor echo its control
+    // or right-to-left characters back.
+    const fileName = displayFileName(doc.fileName);
     const ext = /\.[^.]+$/.exec(fileName.toLowerCase())?.[0] ?? '';
     if (!(ACCEPTED_UPLOAD_EXTENSIONS as readonly string[]).includes(ext)) {
       return [this.notice(lang, this.t(lang, 'uploadBadExtension', { fileName }), replyTo)];
@@ -432,15 +452,18 @@ export class ConversationCore {
     }
     if (content.length > this.maxUploadBytes) return [tooLarge(content.length)];
     try {
-      const report = await this.knowledge.addDocument(fileName, content);
+      // Replacing a document is explicit: the file's caption is /thaythe (or /replace).
+      const replace = /^\/(thaythe|replace)\b/i.test(msg.text?.trim() ?? '');
+      const report = await this.knowledge.addDocument(doc.fileName.split(/[\\/]/).pop()?.trim() || 'document', content, { replace });
       this.logger?.info({ fileName, userId: msg.userId, added: report.added, changed: report.changed }, 'document added');
-      return [
-        this.notice(lang, this.t(lang, 'uploadDone', { fileName, summary: this.formatIngestSummary(lang, report) }), replyTo),
-      ];
+      const done = report.replaced
+        ? this.t(lang, 'uploadReplaced', { fileName, previousVersion: report.replaced.previousVersion, summary: this.formatIngestSummary(lang, report) })
+        : this.t(lang, 'uploadDone', { fileName, summary: this.formatIngestSummary(lang, report) });
+      return [this.notice(lang, done, replyTo)];
     } catch (err) {
       if (err instanceof IngestRejected) {
         this.logger?.info({ fileName, reason: err.reason }, 'document rejected');
-        return [this.notice(lang, this.t(lang, 'uploadRejected', { fileName, reason: err.reason }), replyTo)];
+        return [this.notice(lang, this.t(lang, 'uploadRejected', { fileName: displayFileName(err.file), reason: err.reason }), replyTo)];
       }
       throw err;
     }

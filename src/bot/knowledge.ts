@@ -21,7 +21,16 @@ export interface Passage {
 }
 
 /** What an upload or /reload reports back: the part of the ingest summary users see. */
-export type IngestReport = Pick<IngestSummary, 'documents' | 'sections' | 'footnotes' | 'chunks' | 'added' | 'changed' | 'removed' | 'skipped' | 'durationMs'>;
+export type IngestReport = Pick<IngestSummary, 'documents' | 'sections' | 'footnotes' | 'chunks' | 'added' | 'changed' | 'removed' | 'skipped' | 'durationMs'> &
+  Partial<Pick<IngestSummary, 'stale' | 'instructionLike'>> & {
+    /** Set when an upload replaced a document: where the previous file was kept (under corpus/). */
+    replaced?: { file: string; previousVersion: string };
+  };
+
+export interface AddDocumentOptions {
+  /** Replace a document of the same name (the admin asked for it, e.g. with /thaythe). */
+  replace?: boolean;
+}
 
 /**
  * Everything the conversation core needs from the reports. The core never touches the index,
@@ -31,8 +40,11 @@ export interface KnowledgeBase {
   ask(question: string, history: readonly ConversationTurn[]): Promise<{ answer: Answer; resolvedQuestion: string }>;
   listDocuments(): DocumentSummary[];
   passage(chunkId: string): Passage | undefined;
-  /** Adds (or replaces) a corpus file and re-indexes. Throws IngestRejected for bad files. */
-  addDocument(fileName: string, content: Buffer): Promise<IngestReport>;
+  /**
+   * Adds a corpus file and re-indexes; replaces one of the same name only with `replace`.
+   * Throws IngestRejected for bad files and name conflicts.
+   */
+  addDocument(fileName: string, content: Buffer, options?: AddDocumentOptions): Promise<IngestReport>;
   reload(): Promise<IngestReport>;
 }
 

@@ -215,6 +215,26 @@ async function parseFile(ctx: FileContext, rel: string, id: string, content: Buf
   }
 }
 
+export type DocumentCheck = { ok: true; instructionLike: string[] } | { ok: false; reason: string; crashed: boolean };
+
+/**
+ * Parses one file exactly as ingest would (same isolation, limits, chunk cap and filters) without
+ * touching the corpus or the index: an upload is accepted only when this succeeds.
+ */
+export async function checkDocument(rel: string, content: Buffer, options: Pick<IngestOptions, 'parseLimits' | 'chunkCap'> = {}): Promise<DocumentCheck> {
+  const summary: IngestSummary = {
+    documents: 0, sections: 0, footnotes: 0, chunks: 0, added: [], changed: [], removed: [], unchanged: [], skipped: [],
+    stale: [], quarantined: [], instructionLike: [], warnings: [], rebuilt: false, wrote: false, durationMs: 0, indexDir: '',
+  };
+  const ctx: FileContext = {
+    corpusDir: '', previous: undefined, reusable: new Map(), rebuildReason: undefined, summary, manifestFiles: {}, documents: [],
+    emit: () => undefined, quarantined: new Map(),
+    parseLimits: options.parseLimits ?? DEFAULT_PARSE_LIMITS, chunkCap: options.chunkCap ?? DEFAULT_CHUNK_CAP,
+  };
+  const verdict = await parseFile(ctx, rel, documentIdFor(rel), content, undefined);
+  return verdict.kind === 'parsed' ? { ok: true, instructionLike: verdict.flagged } : { ok: false, reason: verdict.reason, crashed: verdict.crashed };
+}
+
 function skip(ctx: FileContext, rel: string, reason: string, entry: ManifestFile): void {
   ctx.summary.skipped.push({ file: rel, reason });
   ctx.manifestFiles[rel] = entry;

@@ -16,6 +16,12 @@ export interface ZipLimits {
   maxTotalUncompressedBytes: number;
   /** Largest uncompressed/compressed ratio, per large entry and for the whole archive. */
   maxRatio: number;
+  /**
+   * Largest declared size of one XML part. mammoth builds a DOM of every XML part it reads, at
+   * ten to twenty times the part's size: a 199 MB document.xml at 75:1 passed the other limits and
+   * ran a 4 GB heap out. The text of a several-hundred-page report is a few MB of XML.
+   */
+  maxXmlPartBytes: number;
 }
 
 export interface ZipGuardOptions {
@@ -31,8 +37,10 @@ export interface ZipGuardOptions {
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxEntries: 2000,
-  maxTotalUncompressedBytes: 200 * 1024 * 1024,
-  maxRatio: 200,
+  // Images are stored nearly uncompressed, so a 20 MB upload rarely declares much more than that.
+  maxTotalUncompressedBytes: 100 * 1024 * 1024,
+  maxRatio: 100,
+  maxXmlPartBytes: 32 * 1024 * 1024,
 };
 
 /**
@@ -86,6 +94,9 @@ function readEntries(zip: ZipFile, limits: ZipLimits): Promise<Entry[]> {
       total += entry.uncompressedSize;
       if (total > limits.maxTotalUncompressedBytes) {
         return fail(bomb(`tổng dung lượng giải nén khai báo vượt ${limits.maxTotalUncompressedBytes} byte / declared uncompressed size too large`));
+      }
+      if (/\.(xml|rels)$/i.test(entry.fileName) && entry.uncompressedSize > limits.maxXmlPartBytes) {
+        return fail(bomb(`phần XML "${entry.fileName}" khai báo ${entry.uncompressedSize} byte (tối đa ${limits.maxXmlPartBytes}) / XML part too large`));
       }
       if (entry.uncompressedSize > RATIO_MIN_BYTES) {
         // A stored (uncompressed) entry has ratio 1; compressedSize 0 with data declared is absurd.
