@@ -116,6 +116,13 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   else if (variants.some((v) => before.slice(-6).includes(v[0]!))) s += 1.5;
   const question = new Set(q.tokens);
   s += Math.min(1.5, [...after, ...before].filter((w) => question.has(w)).length * 0.2);
+  // "…; có 98/125 xã (đạt 78,40%) thực hiện trưởng ban dân vận …": the clause a figure stands in
+  // says what it measures, so the clause that shares most with the question wins.
+  const clauseStart = sentence.lastIndexOf(';', at) + 1;
+  const clauseEndAt = sentence.indexOf(';', end);
+  const clause = new Set(foldedWords(sentence.slice(clauseStart, clauseEndAt < 0 ? undefined : clauseEndAt)));
+  const asked = [...question].filter((w) => /^[a-z]{2,}$/.test(w));
+  if (asked.length) s += (3 * asked.filter((w) => clause.has(w)).length) / asked.length;
   // "kết nạp được 12.668 đảng viên" counts admissions, not members: content words right before a
   // figure that the question does not use say it is another quantity.
   // Only the words of this figure's own phrase: not the previous figure's unit ("15 đảng bộ trực thuộc, 698 …").
@@ -134,6 +141,7 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   if (/\bcua\s*$/.test(fold(sentence.slice(Math.max(0, at - 8), at)))) s -= 1;
   // "giảm từ 48 xuống còn 20": the value after "còn/xuống/lên" is the new one; "từ 48" the old one.
   const lead = fold(sentence.slice(Math.max(0, at - 14), at));
+  if (q.wish.changeBy && /\b(giam|tang|bot|cat giam|tinh gian)( duoc)?\s*$/.test(lead)) s += 3;
   if (/\b(con|xuong|len)\s*$/.test(lead)) s += q.wish.changeTo ? 2 : 0.5;
   else if (/\btu\s*$/.test(lead)) s -= q.wish.changeTo ? 2 : 0.5;
   if (q.places?.length) {
@@ -215,7 +223,10 @@ function phraseAt(sentence: string, at: number, unitTokens: readonly string[]): 
   let words = rest.slice(0, end).replace(/[;:.,]+$/, '').trim().split(' ');
   while (words.length > 1 && TRAILING_FILLER.has(normalizeText(words[words.length - 1]!).toLowerCase().replace(/[;:.,]+$/, ''))) words = words.slice(0, -1);
   // "5.000 đảng viên;cũng cố …": a semicolon glued to the next word still ends the phrase.
-  const text = (words.join(' ').split(/;/)[0] ?? '').replace(/[;:.,]+$/, '');
+  let text = (words.join(' ').split(/;/)[0] ?? '').replace(/[;:.,]+$/, '');
+  // "17 xã và 01 thị trấn) sau …": a closing parenthesis with no opening one is cut off.
+  const close = text.indexOf(')');
+  if (close >= 0 && text.lastIndexOf('(', close) < 0) text = text.slice(0, close).replace(/[\s,;]+$/, '');
   return { text, end: at + rest.indexOf(text) + text.length };
 }
 
@@ -270,8 +281,14 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
 export function figurePhrase(sentence: string, q: FigureQuestion): string | undefined {
   const cell = tableCellFigure(sentence, q);
   if (cell) return cell.phrase;
-  const chosen = chooseFigure(sentence, q);
+  let chosen = chooseFigure(sentence, q);
   if (!chosen) return undefined;
+  // "98/125 xã, phường, thị trấn (đạt 78,40%)": a figure in a parenthesis is read with the one it qualifies.
+  const opening = sentence.slice(Math.max(0, (chosen.index ?? 0) - 12), chosen.index ?? 0);
+  if (/\([^)]*$/.test(opening)) {
+    const before = figureMatches(sentence.slice(0, chosen.index ?? 0)).filter((m) => (chosen!.index ?? 0) - (m.index ?? 0) <= 80).pop();
+    if (before) chosen = before;
+  }
   let { text, end } = phraseAt(sentence, chosen.index ?? 0, q.unitTokens);
   for (let k = 0; k < 2; k++) {
     const join = JOINERS.exec(sentence.slice(end));

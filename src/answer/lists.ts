@@ -36,8 +36,10 @@ function enumerationStart(text: string): number {
   // before the colon; a colon starts an enumeration when ';' separates what follows, or the lead-in is long.
   if (colon > 0 && colon < text.length * 0.7) {
     const after = text.slice(colon + 1);
-    const leadInWords = text.slice(0, colon).trim().split(/\s+/).length;
-    if (after.includes(';') || (leadInWords > 8 && after.includes(','))) return colon + 1;
+    // A lead-in that announces several things ("gồm", "như sau", "một số kết quả") introduces a list.
+    const leadIn = fold(text.slice(0, colon));
+    const announces = intentCues().listIntroducers.some((w) => new RegExp(`\\b${w}\\s*$`).test(leadIn)) || /\b(nhung|cac|mot so|nhieu)\b/.test(leadIn);
+    if (after.includes(';') || (announces && after.includes(','))) return colon + 1;
   }
   // The lead-in stands before the first item: an introducer inside a later item is that item's own word.
   const firstItem = text.split(';')[0] ?? text;

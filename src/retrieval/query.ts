@@ -68,6 +68,8 @@ export interface FigureWish {
   now: boolean;
   percent: boolean;
   changeTo: boolean;
+  /** "giảm bao nhiêu": the size of the change. */
+  changeBy: boolean;
 }
 
 export interface QueryContext {
@@ -499,6 +501,7 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     now: matchesAny(cues.actualNow, folded),
     percent: matchesAny(cues.percent, folded),
     changeTo: matchesAny(cues.changeTo, folded),
+    changeBy: matchesAny(cues.changeBy, folded),
   };
 
   return {

@@ -111,7 +111,7 @@ describe('follow-ups', () => {
 const fq = (unitTokens: string[], over: Partial<FigureQuestion> = {}): FigureQuestion => ({
   unitTokens,
   tokens: [],
-  wish: { target: false, now: false, percent: false, changeTo: false },
+  wish: { target: false, now: false, percent: false, changeTo: false, changeBy: false },
   years: [],
   ...over,
 });
@@ -132,12 +132,12 @@ describe('figurePhrase', () => {
   it('prefers the actual figure to the target in the same sentence, and the target when asked', () => {
     const s = 'Đến nay có 15/18 xã thực hiện mô hình, phấn đấu đến năm 2025 có 18/18 xã thực hiện.';
     expect(figurePhrase(s, fq(['xa']))).toMatch(/^15\/18 xã/);
-    expect(figurePhrase(s, fq(['xa'], { wish: { target: true, now: false, percent: false, changeTo: false }, years: [2025] }))).toMatch(/^18\/18 xã/);
+    expect(figurePhrase(s, fq(['xa'], { wish: { target: true, now: false, percent: false, changeTo: false, changeBy: false }, years: [2025] }))).toMatch(/^18\/18 xã/);
   });
 
   it('takes the figure of the year asked when one sentence holds two years', () => {
     const s = 'Tỷ lệ hộ nghèo giảm từ 38,5% năm 2020 xuống còn 24,1% năm 2021.';
-    expect(figurePhrase(s, fq([], { years: [2021], wish: { target: false, now: false, percent: true, changeTo: false } }))).toMatch(/24,1%/);
+    expect(figurePhrase(s, fq([], { years: [2021], wish: { target: false, now: false, percent: true, changeTo: false, changeBy: false } }))).toMatch(/24,1%/);
   });
 
   it('extends the phrase over a figure joined to it', () => {
