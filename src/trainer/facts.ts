@@ -3,8 +3,13 @@ import { splitSentences } from '../ingest/sentences.js';
 import { displayDate } from '../ingest/structure.js';
 import type { Chunk, ParsedDocument } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
+import { isTargetFigure, tableCells } from '../answer/figureLead.js';
+import { placeMarkers, type PlaceLevel } from '../ingest/places.js';
 import { figureMatches } from '../retrieval/figures.js';
+import { intentCues, matchesAny } from '../retrieval/intents.js';
 import type { FigureKind } from './types.js';
+
+export type { PlaceLevel };
 
 /**
  * Facts the trainer builds questions, summaries and comparisons from: the sentences of every
@@ -42,9 +47,32 @@ export interface FigureFact {
   unitEnd: number;
   /** Folded indicator key ("xa", "dang vien", "%"), "" when the figure has no unit. */
   unitKey: string;
+  /** A figure reported as reached, or a target ("phấn đấu", "chỉ tiêu", "đến năm 2025 sẽ"). */
+  status: FigureStatus;
+  /**
+   * What form of figure it is: a count ("471 tổ chức"), a ratio ("83/125 xã"), a share ("70%"),
+   * a change ("giảm 21 đơn vị"), the old value of a change ("giảm từ 1.587 xuống còn …"), or a
+   * percentage that only qualifies the ratio before it ("(đạt 66,40%)").
+   */
+  measure: FigureMeasure;
+  /** Year the figure refers to: the one written in its clause ("năm 2020", "đến 31-12-2021"), else the document's. */
+  year?: number;
+  /** How the time is written in the clause ("Đến ngày 30-9-2024", "năm 2020", "đến nay"), or "". */
+  time: string;
+  /**
+   * Normalised indicator: measure, status and unit ("ratio|actual|xa", "count|target|dang vien"),
+   * administrative lists reduced to their level ("xã, thị trấn" = "xã, phường, thị trấn" = "xa").
+   * Figures are comparable only when their indicators are equal.
+   */
+  indicator: string;
+  /** Folded content words around the figure (its clause and the words after its unit): what it is about. */
+  concept: string[];
+  /** Folded place named in the figure's own clause ("huyện Kim Khê 09/16" → "kim khe"), if any. */
+  place?: string;
 }
 
-export type PlaceLevel = 'province' | 'district' | 'commune';
+export type FigureStatus = 'actual' | 'target';
+export type FigureMeasure = 'count' | 'ratio' | 'percent' | 'change' | 'previous' | 'qualifier';
 
 export interface PlaceFact {
   sentence: SentenceRec;
@@ -141,7 +169,7 @@ function adminWordOk(folded: string, rest: string): boolean {
 }
 
 /** Unit words after a figure, stopping at function words and clause punctuation. */
-function unitAfter(text: string, end: number): { unit: string; unitEnd: number; key: string } {
+function unitAfter(text: string, end: number): { unit: string; unitEnd: number; key: string; words: string[] } {
   let pos = end;
   const words: string[] = [];
   let unitEnd = end;
@@ -177,12 +205,83 @@ function unitAfter(text: string, end: number): { unit: string; unitEnd: number; 
   const folded = words.map((w) => fold(w));
   let key = '';
   if (folded.length) key = ONE_SYLLABLE_UNITS.has(folded[0]!) || folded.length === 1 ? folded[0]! : `${folded[0]} ${folded[1]}`;
-  return { unit, unitEnd, key };
+  return { unit, unitEnd, key, words: folded };
+}
+
+/** Unit words that are administrative units: the indicator is their level, whatever the list. */
+function adminLevel(words: readonly string[]): PlaceLevel | undefined {
+  for (const m of placeMarkers()) {
+    if (m.english || !m.foldedSafe || m.words.some((w) => w.includes('.'))) continue;
+    if (m.words.length <= words.length && m.words.every((w, i) => words[i] === w)) return m.level;
+  }
+  return undefined;
+}
+
+/** Words that say nothing about what a figure is about (folded). */
+const CONCEPT_STOP = new Set([...[...UNIT_STOP].map((w) => fold(w)), 'nay', 'den', 'toan', 'co', 'dat', 'ngay', 'nam', 'thang', 'cuoi', 'tren', 'dia', 'ban', 'cu', 'the', 'gom', 'tong', 'so']);
+
+function conceptWords(text: string): string[] {
+  return (fold(text).match(/[a-z]+/g) ?? []).filter((w) => w.length > 1 && !CONCEPT_STOP.has(w));
+}
+
+/** The clause a figure stands in, up to it: time and target words there apply to it. */
+function clauseBefore(text: string, at: number): string {
+  const before = text.slice(0, at);
+  const cut = Math.max(before.lastIndexOf(';'), before.lastIndexOf('. '), before.lastIndexOf(':'));
+  return before.slice(cut + 1);
+}
+
+const TIME_RE = /(?:(?:tính\s+)?(?:đến|tới|cuối|hết|trong)\s+(?:ngày\s+|cuối\s+|hết\s+)?(?:năm\s+|tháng\s+)?|năm\s+|tháng\s+)?(?:\d{1,2}\s*[-/]\s*)?(?:\d{1,2}\s*[-/]\s*)?((?:19|20)\d{2})\b|(?:đến|tới|cho đến)\s+nay|hiện nay/giu;
+
+/** The time of a figure: the last date or year of its clause ("Đến ngày 30-9-2024"), "đến nay", or one right after it. */
+function timeOf(text: string, at: number, end: number, docYear: number | undefined): { year?: number; time: string } {
+  const clause = clauseBefore(text, at);
+  let found: { year?: number; time: string } | undefined;
+  for (const m of clause.matchAll(TIME_RE)) {
+    // "So với năm 2017, … giảm 23 phòng": the year of comparison is not the figure's time.
+    if (/so\s+với\s*$/iu.test(clause.slice(Math.max(0, (m.index ?? 0) - 10), m.index ?? 0))) continue;
+    const year = m[1] ? Number(m[1]) : docYear;
+    found = { ...(year !== undefined ? { year } : {}), time: m[0].trim() };
+  }
+  if (!found) {
+    const after = /^[^.;]{0,25}?\b((?:19|20)\d{2})\b/u.exec(text.slice(end));
+    if (after && !/so\s+với/iu.test(after[0])) found = { year: Number(after[1]), time: `năm ${after[1]}` };
+  }
+  return found ?? { ...(docYear !== undefined ? { year: docYear } : {}), time: '' };
+}
+
+function measureOf(text: string, at: number, kind: FigureKind): FigureMeasure {
+  const lead = fold(text.slice(Math.max(0, at - 14), at));
+  if (/\btu\s*$/.test(lead) && /\b(giam|tang)\b/.test(fold(text.slice(Math.max(0, at - 24), at)))) return 'previous';
+  // "(đạt 76,28%)", "(tăng 8,59% so với năm 2008)": a share that qualifies the figure before it.
+  if (kind === 'percent' && /\(\s*(?:[\p{L}]+\s+){0,3}$/u.test(text.slice(Math.max(0, at - 20), at))) return 'qualifier';
+  if (/\b(giam|tang)( duoc| them)?\s*$/.test(lead)) return 'change';
+  if (kind === 'percent') return 'percent';
+  if (kind === 'fraction') return 'ratio';
+  return 'count';
+}
+
+/** Column header and row label for a figure inside a table row "Header: value; Header: value". */
+function tableUnit(sentence: SentenceRec, at: number): { unit: string; key: string; label: string } | undefined {
+  if (sentence.chunk.metadata.kind !== 'table') return undefined;
+  const cells = tableCells(sentence.text);
+  if (!cells.length) return undefined;
+  let cell = cells[0];
+  for (const c of cells) if (c.at <= at) cell = c;
+  if (!cell || cell === cells[0]) return undefined;
+  const key = (fold(cell.header.replace(/\([^)]*\)/g, ' ')).match(/[a-z0-9]+/g) ?? []).join(' ');
+  return { unit: cell.header, key, label: cells[0]!.value };
+}
+
+function docYearOf(doc: ParsedDocument): number | undefined {
+  const y = /^(\d{4})/.exec(doc.meta.date ?? '')?.[1];
+  return y ? Number(y) : undefined;
 }
 
 export function sentenceFigureFacts(sentence: SentenceRec): FigureFact[] {
   const text = sentence.text;
   const out: FigureFact[] = [];
+  const docYear = docYearOf(sentence.doc);
   for (const m of figureMatches(text)) {
     const raw = m[0].trim();
     const at = m.index ?? 0;
@@ -193,15 +292,58 @@ export function sentenceFigureFacts(sentence: SentenceRec): FigureFact[] {
     // List markers "(1)" and ranges "2020 -2025", "20101 -2015".
     if (/\(\s*$/.test(text.slice(0, at)) && /^\s*\)/.test(text.slice(end))) continue;
     if (/^\s*-\s*\d/.test(text.slice(end)) || /\d\s*-\s*$/.test(text.slice(0, at))) continue;
+    // "99 chi bộ quân sự/102 xã": the number after the slash is the base of the figure before it.
+    if (/\p{L}\/$/u.test(text.slice(Math.max(0, at - 2), at))) continue;
     const kind = figureKind(raw);
     const parts = raw.replace(/%/g, '').split('/');
     const value = numberValue(parts[0]!);
     const denominator = parts[1] !== undefined ? numberValue(parts[1]) : undefined;
     if (!Number.isFinite(value) || (denominator !== undefined && !Number.isFinite(denominator))) continue;
-    const u = kind === 'percent' ? { unit: '%', unitEnd: end, key: '%' } : unitAfter(text, end);
-    out.push({ sentence, raw, at, kind, value, ...(denominator !== undefined ? { denominator } : {}), unit: u.unit, unitEnd: u.unitEnd, unitKey: u.key });
+    const table = tableUnit(sentence, at);
+    const u = table
+      ? { unit: table.unit, unitEnd: end, key: table.key, words: table.key.split(' ') }
+      : kind === 'percent'
+        ? { unit: '%', unitEnd: end, key: '%', words: [] as string[] }
+        : unitAfter(text, end);
+    const measure = measureOf(text, at, kind);
+    // In a table the header says it all: "Chỉ tiêu kết nạp", "Số đảng viên (đến 31-10-2022)".
+    // The target cue may open a long clause ("Phấn đấu đến năm 2020, 100% … ở 156/156 xã").
+    const target = table ? matchesAny(intentCues().target, fold(table.unit)) : isTargetFigure(text, at) || matchesAny(intentCues().target, fold(clauseBefore(text, at)));
+    const status: FigureStatus = target ? 'target' : 'actual';
+    const level = table ? undefined : adminLevel(u.words);
+    const unitNorm = table ? `table ${u.key}` : (level ?? u.key);
+    const time = table ? timeOf(`${table.unit} `, table.unit.length, table.unit.length, docYear) : timeOf(text, at, end, docYear);
+    const around = table
+      ? [table.unit, table.label, ...sentence.chunk.metadata.sectionPath.slice(-2)].join(' ')
+      : `${clauseBefore(text, at).split(/\s+/).slice(-16).join(' ')} ${text.slice(u.unitEnd).replace(/^\s*\([^)]*\)/, '').split(/[;.]/)[0]!.split(/\s+/).slice(0, 10).join(' ')}`;
+    const unitSet = new Set(u.words);
+    out.push({
+      sentence,
+      raw,
+      at,
+      kind,
+      value,
+      ...(denominator !== undefined ? { denominator } : {}),
+      unit: u.unit,
+      unitEnd: u.unitEnd,
+      unitKey: u.key,
+      status,
+      measure,
+      ...(time.year !== undefined ? { year: time.year } : {}),
+      time: time.time,
+      indicator: u.key ? `${measure}|${status}|${unitNorm}` : '',
+      concept: [...new Set(conceptWords(around).filter((w) => !unitSet.has(w)))],
+    });
   }
   return out;
+}
+
+/** How much two figures are about the same thing: shared concept words over all (Jaccard). */
+export function conceptSimilarity(a: FigureFact, b: FigureFact): number {
+  if (!a.concept.length || !b.concept.length) return 0;
+  const bs = new Set(b.concept);
+  const shared = a.concept.filter((w) => bs.has(w)).length;
+  return shared / (a.concept.length + b.concept.length - shared);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,26 +380,15 @@ export function isQuizable(text: string, chunk: Chunk): boolean {
 // ---------------------------------------------------------------------------------------------
 // Names
 
-const PLACE_MARKERS: { words: string[]; level: PlaceLevel }[] = [
-  { words: ['tinh', 'uy'], level: 'province' },
-  { words: ['tinh'], level: 'province' },
-  { words: ['huyen', 'uy'], level: 'district' },
-  { words: ['thanh', 'uy'], level: 'district' },
-  { words: ['thi', 'uy'], level: 'district' },
-  { words: ['huyen'], level: 'district' },
-  { words: ['thanh', 'pho'], level: 'district' },
-  { words: ['thi', 'xa'], level: 'district' },
-  { words: ['quan'], level: 'district' },
-  { words: ['thi', 'tran'], level: 'commune' },
-  { words: ['xa'], level: 'commune' },
-  { words: ['phuong'], level: 'commune' },
-];
-
 function levelBefore(text: string, at: number): PlaceLevel | undefined {
   const words = fold(text.slice(Math.max(0, at - 20), at)).match(/[a-z]+/g) ?? [];
   // The marker must sit right before the name, within the clause.
   if (/[.,;:()]\s*$/.test(text.slice(0, at))) return undefined;
-  for (const m of PLACE_MARKERS) {
+  const accented = text.slice(Math.max(0, at - 20), at).toLowerCase().normalize('NFC').trimEnd();
+  for (const m of placeMarkers()) {
+    if (m.english || m.words.some((w) => w.includes('.'))) continue;
+    // A marker whose folded form is a common word ("ban") counts only as written ("bản").
+    if (!m.foldedSafe && !accented.endsWith(m.text)) continue;
     const tail = words.slice(-m.words.length);
     if (tail.length === m.words.length && tail.every((w, i) => w === m.words[i])) return m.level;
   }
@@ -326,6 +457,34 @@ function docNumberFacts(sentence: SentenceRec): DocNumberFact[] {
   return out;
 }
 
+/**
+ * The place a figure belongs to: the nearest place named before it in its own clause
+ * ("huyện Kim Khê 09/16"), or a table row's label ("Huyện Na Cô: …"). A figure without one is
+ * about the document's own area.
+ */
+function attributePlaces(figures: FigureFact[], places: readonly PlaceFact[]): void {
+  const bySentence = new Map<string, PlaceFact[]>();
+  for (const p of places) bySentence.set(p.sentence.key, [...(bySentence.get(p.sentence.key) ?? []), p]);
+  for (const f of figures) {
+    const candidates = bySentence.get(f.sentence.key);
+    if (!candidates) continue;
+    const isTable = f.sentence.chunk.metadata.kind === 'table';
+    const firstCellEnd = isTable ? f.sentence.text.indexOf(';') : -1;
+    let best: PlaceFact | undefined;
+    for (const p of candidates) {
+      if (isTable) {
+        if (p.at < firstCellEnd) best = p;
+        continue;
+      }
+      if (p.at >= f.at) continue;
+      const between = f.sentence.text.slice(p.at + p.display.length, f.at);
+      if (between.length > 45 || /[;:]/.test(between) || /\d/.test(between)) continue;
+      if (!best || p.at > best.at) best = p;
+    }
+    if (best) f.place = best.folded;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 const cache = new WeakMap<IndexSnapshot, CorpusFacts>();
@@ -367,6 +526,7 @@ export function corpusFacts(snapshot: IndexSnapshot): CorpusFacts {
     const levels = placeLevels.get(p.folded);
     if (levels?.size === 1) p.level = [...levels][0];
   }
+  attributePlaces(figures, places);
   const docNumbers = sentences.flatMap(docNumberFacts);
   const bodies = sentences.flatMap(bodyFacts);
   const facts: CorpusFacts = { sentences, figures, places, docNumbers, bodies, placeLevels, placeDisplay };

@@ -3,7 +3,7 @@ import type { QuizPoll, Reply, ReplyBlock, ReplyCitation } from '../bot/types.js
 import { tt } from './messages.js';
 import type { EndedRound, ScoreEntry } from './rounds.js';
 import { sectionRef } from './summary.js';
-import type { ComparedFigure, ComparisonResult, QuizQuestion, ReportSummary, SummaryResult } from './types.js';
+import type { ComparedFigure, ComparisonResult, ComparisonRow, QuizQuestion, ReportSummary, SummaryResult } from './types.js';
 
 /**
  * Turns trainer structures into core Replies (blocks the channels already render) and into the
@@ -154,12 +154,22 @@ export function summaryReplies(result: SummaryResult, lang: Language, replyToMes
   );
 }
 
+/** "tỷ lệ", "chỉ tiêu", "mức tăng/giảm": what kind of figure a row holds, so nobody reads a target as a result. */
+function rowLabel(row: ComparisonRow, lang: Language): string {
+  const parts = [row.indicator];
+  if (row.measure !== 'count') parts.push(tt(lang, `compare.measure.${row.measure}`));
+  if (row.status === 'target') parts.push(tt(lang, 'compare.target'));
+  const label = parts.join(', ');
+  return row.about ? tt(lang, 'compare.rowAbout', { indicator: label, about: row.about }) : tt(lang, 'compare.row', { indicator: label });
+}
+
 export function comparisonReplies(result: ComparisonResult, lang: Language, suggestions: string, replyToMessageId?: string): TrainerReply[] {
   if (result.kind === 'usage') return [notice(lang, tt(lang, 'compare.usage'), replyToMessageId)];
   if (result.kind === 'unknown') return [notice(lang, tt(lang, 'compare.unknown', { side: result.side, suggestions }), replyToMessageId)];
+  if (result.kind === 'noCommonPlace') return [notice(lang, tt(lang, 'compare.noCommonPlace', { sides: result.sides.map((s) => s.label).join(' | ') }), replyToMessageId)];
   const topicPart = result.topic ? tt(lang, 'compare.topicPart', { topic: result.topic }) : '';
-  const head = tt(lang, 'compare.heading', { a: result.sides[0].label, b: result.sides[1].label, topicPart });
-  if (!result.rows.length) return [notice(lang, tt(lang, 'compare.none', { topicPart }), replyToMessageId)];
+  const head = tt(lang, 'compare.heading', { sides: result.sides.map((s) => s.label).join(' | '), topicPart });
+  if (!result.rows.length) return [notice(lang, tt(lang, result.topic ? 'compare.none' : 'compare.noneShared', { topicPart }), replyToMessageId)];
   // Sources are numbered once per passage; short names keep the list within the message budget.
   const citations: ReplyCitation[] = [];
   const numberOf = (f: ComparedFigure) => {
@@ -173,9 +183,9 @@ export function comparisonReplies(result: ComparisonResult, lang: Language, sugg
   };
   const lines: string[] = [];
   for (const row of result.rows) {
-    lines.push(tt(lang, 'compare.row', { indicator: row.indicator }));
+    lines.push(rowLabel(row, lang));
     row.sides.forEach((cell, i) => {
-      const side = result.sides[i as 0 | 1].label;
+      const side = result.sides[i]?.label ?? '';
       const figures = cell.length
         ? cell.map((f) => `${tt(lang, 'compare.figure', { text: f.text, n: numberOf(f) })} — ${f.context}`).join('; ')
         : tt(lang, 'compare.missing');

@@ -80,15 +80,26 @@ export interface ComparedFigure {
   /** Short name of the source document ("Báo cáo số 381-BC/TU (…)"). */
   source: string;
   citation: Citation;
+  /** The figure's typed indicator (facts.ts), equal on every side of a row. */
+  indicator: string;
+  unitKey: string;
+  status: 'actual' | 'target';
+  /** How the source dates it ("Đến ngày 30-9-2024", "đến nay"), when it does. */
+  time?: string;
+  year?: number;
 }
 
 export interface ComparisonRow {
   /** Indicator shown to the user, e.g. "xã, phường, thị trấn". */
   indicator: string;
-  /** Folded key the rows are grouped by, e.g. "xa". */
+  /** Indicator key the row is built on, e.g. "ratio|actual|commune". */
   key: string;
+  measure: 'count' | 'ratio' | 'percent' | 'change';
+  status: 'actual' | 'target';
+  /** What is counted, in the source's words after the unit ("thực hiện mô hình bí thư…"), or "". */
+  about: string;
   /** One cell per side; an empty array means "no figure" and is rendered as such. */
-  sides: [ComparedFigure[], ComparedFigure[]];
+  sides: ComparedFigure[][];
 }
 
 export interface ComparisonSide {
@@ -100,6 +111,8 @@ export interface ComparisonSide {
 }
 
 export type ComparisonResult =
-  | { kind: 'comparison'; sides: [ComparisonSide, ComparisonSide]; topic?: string; rows: ComparisonRow[]; omittedRows: number }
+  | { kind: 'comparison'; sides: ComparisonSide[]; topic?: string; rows: ComparisonRow[]; omittedRows: number }
   | { kind: 'usage' }
+  /** Years compared for one place, but no place is reported in every year. */
+  | { kind: 'noCommonPlace'; sides: ComparisonSide[] }
   | { kind: 'unknown'; side: string };
