@@ -15,7 +15,7 @@ import type { Chunk, ParsedDocument } from '../ingest/types.js';
  * on POSIX). A crash at any point leaves CURRENT naming a complete older version.
  */
 
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 export interface ManifestFile {
   sha256: string;

@@ -18,7 +18,13 @@ import { isCaptionLine as isTableCaptionLine, tablePassages } from './tables.js'
 /**
  * Turns loaded paragraphs into a document: metadata, section tree, footnotes re-attached to their
  * anchors, page furniture removed, and section-aware chunks. Format-independent: .txt, .md,
- * .docx and .pdf all arrive here as blocks.
+ * .docx, .doc and .pdf all arrive here as blocks.
+ *
+ * Reports: the header (issuer, number, place/date; from a Word header table too), the closing
+ * (recipients list and signature, in either order; an appendix after them is body again).
+ * Articles: outlet, rubric and date lines above the headline go to metadata, captions, related
+ * lists, tags and copyright lines are dropped (article.ts), the byline becomes the author.
+ * Tables (tables.ts): one chunk of kind 'table' per row, cited [...section, caption, row label].
  */
 
 const furniture = furnitureLexicon();
