@@ -307,14 +307,17 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
     sentences = [...withUnit, ...sentences.filter((x) => !carriesUnit(x))];
     if (!withUnit.length) return notFound;
   }
+  // "Năm 2019 … bao nhiêu?": evidence from another year is no answer, however well it matches.
+  if (query.years.length === 1) {
+    sentences = sentences.filter((x) => coversAskedYear(query, x, snapshot));
+    if (!sentences.length) return notFound;
+  }
   const best = sentences[0];
   if (!best || best.coverage < MIN_SENTENCE_COVERAGE) return notFound;
   // For figures, the sentence and the figure are chosen together: a close second sentence whose
   // figure carries the unit asked beats a first one whose figures count something else.
   const s1 = query.wantsFigure && !query.documentField ? pickFigureSentence(query, sentences, best, snapshot) : best;
   if (s1 !== best) sentences = [s1, ...sentences.filter((x) => x !== s1)];
-  // "Năm 2019 … bao nhiêu?": evidence from another year is no answer.
-  if (!coversAskedYear(query, s1, snapshot)) return notFound;
   // "Ai là Chủ tịch UBND tỉnh X?": a name is an answer only beside the role asked about.
   if (query.intent === 'who' && !nameHoldsRole(query, s1.text, snapshot.names.places)) return notFound;
 

@@ -148,7 +148,12 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
     // "huyện A 06/17 xã; huyện Đá Bia 11/19 xã": the figure belongs to the place of its own clause.
     const clause = fold(sentence.slice(0, at).split(/[;]/).pop() ?? '');
     const tail = clause.slice(-70);
-    if (q.places.some((p) => tail.includes(p))) s += 2.5;
+    // The place is this figure's when no other figure stands between them.
+    const own = q.places.some((p) => {
+      const i = tail.lastIndexOf(p);
+      return i >= 0 && !/\d/.test(tail.slice(i + p.length));
+    });
+    if (own) s += 2.5;
     else if (placeMarkerBefore(tail)) s -= 2;
   }
   if (q.placeLevel) {

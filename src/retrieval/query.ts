@@ -173,7 +173,7 @@ function detectIntent(folded: string, language: Language): { intent: Intent; wan
   if (/\bso (may|bao nhieu|nao|gi|hieu)\b/.test(f) && /\b(ke hoach|nghi quyet|quyet dinh|chi thi|huong dan|bao cao|cong van|ket luan|chuong trinh|to trinh|thong bao|de an|van ban)\b/.test(f))
     return { intent: 'docnumber', wantsFigure: true };
   if (/\b(document|plan|resolution|decision|directive|report) number\b|\bwhat number\b/.test(f)) return { intent: 'docnumber', wantsFigure: true };
-  if (/\b(bao nhieu|so luong|ty le|bao nhieu phan tram|dat bao nhieu|phan tram)\b|\bmay\b(?! (moc|tinh|bay))/.test(f) || /\bhow (many|much)\b|\bwhat (percentage|proportion|share|number|rate)\b|\bnumber of\b|\bpercent/.test(f))
+  if (/\b(bao nhieu|so luong|ty le|bao nhieu phan tram|dat bao nhieu|phan tram)\b|\bmay\b(?! (moc|tinh|bay))/.test(f) || /\bhow (many|much)\b|\bwhat (percentage|proportion|share|number|rate)\b|\b(number|rate|percentage|proportion|share) of\b|\bpercent/.test(f))
     return { intent: 'count', wantsFigure: true };
   if (/\b(la ai|ai la|nguoi nao|do ai)\b|^ai\b/.test(f) || (language === 'en' && /\bwho\b/.test(f))) return { intent: 'who', wantsFigure: false };
   if (/\b(khi nao|bao gio|nam nao|ngay nao|thang nao|thoi diem nao)\b/.test(f) || (language === 'en' && /\bwhen\b/.test(f)))
