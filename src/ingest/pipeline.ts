@@ -129,7 +129,7 @@ async function readSidecar(corpusDir: string, rel: string): Promise<{ overrides?
   try {
     const parsed = JSON.parse(raw) as Record<string, unknown>;
     const overrides: Partial<DocumentMeta> = {};
-    for (const key of ['title', 'heading', 'docType', 'number', 'issuer', 'place', 'date', 'signer', 'outlet', 'author', 'sourceUrl', 'kind'] as const) {
+    for (const key of ['title', 'heading', 'docType', 'number', 'issuer', 'place', 'date', 'signer', 'signerTitle', 'outlet', 'author', 'sourceUrl', 'kind'] as const) {
       const v = parsed[key];
       if (typeof v === 'string' && v.trim()) (overrides as Record<string, string>)[key] = v.trim();
     }
