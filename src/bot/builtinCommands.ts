@@ -66,7 +66,7 @@ export function builtinCommands(): CommandDefinition[] {
       names: { vi: 'trichdan', en: 'cite' },
       descriptionKey: 'cmd.cite',
       async run({ msg, args, lang, chatKey, services }) {
-        return [services.citeLatest(chatKey, lang, args, msg.messageId)];
+        return [await services.citeLatest(chatKey, lang, args, msg.messageId)];
       },
     },
     {

@@ -19,7 +19,7 @@ export interface CommandServices {
   /** Extra /help sections from extensions (the trainer's commands with an example each). */
   helpSections(lang: Language): HelpSection[];
   /** The full passage behind citation N of the chat's latest cited answer (/trichdan N). */
-  citeLatest(chatId: string, lang: Language, args: string, replyToMessageId?: string): Reply;
+  citeLatest(chatId: string, lang: Language, args: string, replyToMessageId?: string): Promise<Reply>;
   /** Ingest summary line shared by /reload and uploads. */
   formatIngestSummary(lang: Language, report: IngestReport): string;
 }

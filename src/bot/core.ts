@@ -3,8 +3,8 @@ import type { Answer, Citation, Language } from '../answer/types.js';
 import { IngestRejected, type IngestReport, type KnowledgeBase } from './knowledge.js';
 import { CommandRegistry, type CommandContext, type CommandMenuEntry, type CommandServices } from './commands.js';
 import { loadMessages, type MessageKey, type Messages, type TemplateVars } from './messages.js';
-import { RateLimiter } from './rateLimiter.js';
-import { ChatStateStore } from './state.js';
+import { ChatStateStore, defaultStateStore } from './state.js';
+import type { StateStore } from '../state/index.js';
 import type { CallbackEvent, ChannelName, HandleHooks, IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from './types.js';
 import type { ChatExtension } from './extension.js';
 import { builtinCommands } from './builtinCommands.js';
@@ -21,7 +21,11 @@ export interface AccessPolicy {
 export interface ConversationCoreOptions {
   knowledge: KnowledgeBase;
   channel: ChannelName;
-  /** Per-chat state is persisted here as `<channel>-chats.json`; omitted = memory only. */
+  /**
+   * The durable state (chats, rate limits). Without it the core opens SQLite under `stateDir`
+   * (or in memory without one) and closes it in `close()`.
+   */
+  store?: StateStore;
   stateDir?: string;
   access?: AccessPolicy;
   /** 0 disables the limit. */
@@ -99,7 +103,9 @@ export class ConversationCore {
   private readonly knowledge: KnowledgeBase;
   private readonly extension: ChatExtension | undefined;
   private readonly access: AccessPolicy;
-  private readonly limiter: RateLimiter;
+  private readonly ratePerMinute: number;
+  private readonly channel: ChannelName;
+  private readonly ownsStore: boolean;
   private readonly maxQuestionChars: number;
   private readonly maxUploadBytes: number;
   private readonly logger: Logger | undefined;
@@ -113,14 +119,17 @@ export class ConversationCore {
   private constructor(
     options: ConversationCoreOptions,
     readonly state: ChatStateStore,
+    ownsStore: boolean,
   ) {
+    this.ownsStore = ownsStore;
+    this.channel = options.channel;
     this.knowledge = options.knowledge;
     this.extension = options.extension;
     const baseMessages = options.messages ?? loadMessages();
     this.messages = this.extension ? this.extension.messages(baseMessages) : baseMessages;
     this.access = options.access ?? EVERYONE;
     this.now = options.now ?? Date.now;
-    this.limiter = new RateLimiter(options.rateLimitPerMinute ?? 10, this.now);
+    this.ratePerMinute = options.rateLimitPerMinute ?? 10;
     this.maxQuestionChars = options.maxQuestionChars ?? 1000;
     this.maxUploadBytes = options.maxUploadBytes ?? 20 * 1024 * 1024;
     this.logger = options.logger;
@@ -147,12 +156,9 @@ export class ConversationCore {
   }
 
   static async create(options: ConversationCoreOptions): Promise<ConversationCore> {
-    const state = await ChatStateStore.open({
-      dir: options.stateDir,
-      channel: options.channel,
-      onError: (err) => options.logger?.error({ err }, 'could not persist chat state'),
-    });
-    return new ConversationCore(options, state);
+    const store = options.store ?? (await defaultStateStore(options.stateDir));
+    const state = new ChatStateStore(store, options.channel, options.now ?? Date.now);
+    return new ConversationCore(options, state, !options.store);
   }
 
   /** Whether the access lists are empty (channels warn about an open bot at start-up). */
@@ -177,7 +183,7 @@ export class ConversationCore {
   }
 
   async handleMessage(msg: IncomingMessage, hooks: HandleHooks = {}): Promise<Reply[]> {
-    const chatLang = this.state.get(msg.chatId).language;
+    const chatLang = (await this.state.get(msg.chatId)).language;
     try {
       const text = msg.text?.trim() ?? '';
       const command = msg.kind === 'text' ? parseCommand(text) : undefined;
@@ -187,7 +193,7 @@ export class ConversationCore {
       // so is a bare answer ("2") to the chat's open quiz question.
       if (unaddressed && !known && !(!command && this.extension?.isAnswerCandidate(msg))) return [];
 
-      const gate = this.gate(msg.chatId, msg.userId, chatLang, msg.messageId);
+      const gate = await this.gate(msg.chatId, msg.userId, chatLang, msg.messageId);
       if (gate) return gate;
 
       if (msg.kind === 'document') return await this.handleUpload(msg, chatLang, hooks);
@@ -266,10 +272,10 @@ export class ConversationCore {
   }
 
   async handleCallback(ev: CallbackEvent): Promise<Reply[]> {
-    const chat = this.state.get(ev.chatId);
+    const chat = await this.state.get(ev.chatId);
     const lang = chat.language;
     try {
-      const gate = this.gate(ev.chatId, ev.userId, lang, undefined);
+      const gate = await this.gate(ev.chatId, ev.userId, lang, undefined);
       if (gate) return gate;
       const m = /^cite:(?:(\d+):)?(\d+)$/.exec(ev.data);
       if (!m) {
@@ -295,8 +301,8 @@ export class ConversationCore {
   }
 
   /** /trichdan N against the chat's latest cited answer. */
-  citeLatest(chatId: string, lang: Language, args: string, replyTo?: string): Reply {
-    const latest = this.state.get(chatId).recentAnswers.at(-1);
+  async citeLatest(chatId: string, lang: Language, args: string, replyTo?: string): Promise<Reply> {
+    const latest = (await this.state.get(chatId)).recentAnswers.at(-1);
     if (!latest || latest.citations.length === 0) return this.notice(lang, this.t(lang, 'citeNoAnswer'), replyTo);
     const n = Number.parseInt(args, 10);
     if (!/^\d+$/.test(args) || !Number.isFinite(n)) return this.notice(lang, this.t(lang, 'citeUsage'), replyTo);
@@ -307,11 +313,18 @@ export class ConversationCore {
     return { ...this.citationReply(lang, n, citation), replyToMessageId: replyTo };
   }
 
+  /** Every state change is committed as it happens; this waits for the extension's. */
   async flush(): Promise<void> {
-    await Promise.all([this.state.flush(), this.extension?.flush()]);
+    await this.extension?.flush();
   }
 
-  private gate(chatId: string, userId: string, lang: Language, replyTo: string | undefined): Reply[] | undefined {
+  /** Flushes, and closes the store when the core opened it itself. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.ownsStore) await this.state.store.close();
+  }
+
+  private async gate(chatId: string, userId: string, lang: Language, replyTo: string | undefined): Promise<Reply[] | undefined> {
     if (!isAccessAllowed(this.access, chatId, userId)) {
       const key = `${chatId}:${userId}`;
       if (this.refused.has(key)) return [];
@@ -321,7 +334,8 @@ export class ConversationCore {
       this.logger?.info({ chatId, userId }, 'refused a user outside the allow-lists');
       return [this.notice(lang, this.t(lang, 'notAllowed'), replyTo)];
     }
-    const waitMs = this.limiter.take(userId);
+    // On the store, so every replica serving this bot counts against the same window.
+    const waitMs = await this.state.store.rateTake(`rate:${this.channel}:${userId}`, this.ratePerMinute, 60_000, this.now());
     if (waitMs > 0) {
       const t = this.now();
       if ((this.limitNoticeUntil.get(userId) ?? 0) > t) return [];
@@ -340,7 +354,7 @@ export class ConversationCore {
 
   private async answerQuestion(msg: IncomingMessage, question: string, hooks: HandleHooks): Promise<Reply[]> {
     const chatKey = msg.chatId;
-    const chat = this.state.get(chatKey);
+    const chat = await this.state.get(chatKey);
     const lang = guessLanguage(question, chat.language);
     const q = question.trim();
     if (q.length > this.maxQuestionChars) {

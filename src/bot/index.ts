@@ -47,9 +47,7 @@ export {
 } from './commands.js';
 export type { ChatExtension, HelpSection, MessageInterceptor } from './extension.js';
 export { loadMessages, createMessages, fillTemplate, MESSAGE_KEYS, type MessageKey, type Messages } from './messages.js';
-export { ChatStateStore, HISTORY_TURNS, type ChatState } from './state.js';
-export { JsonStateWriter, writeJsonAtomic, readJsonFile } from './jsonFile.js';
-export { RateLimiter } from './rateLimiter.js';
+export { ChatStateStore, HISTORY_TURNS, defaultStateStore, type ChatState } from './state.js';
 export { FakeKnowledgeBase, type FakeAnswerRule, type FakeKnowledgeOptions } from './fakeKnowledge.js';
 export {
   IngestRejected,
