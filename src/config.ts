@@ -32,6 +32,12 @@ export const configSchema = z.object({
   CORPUS_DIR: z.string().default('corpus'),
   INDEX_DIR: z.string().default('data/index'),
   STATE_DIR: z.string().default('data/state'),
+  /** PostgreSQL for the state (several replicas share it); empty = SQLite under STATE_DIR. */
+  DATABASE_URL: optionalString,
+  /** A PostgreSQL schema of its own (two bots on one database). */
+  DATABASE_SCHEMA: optionalString,
+  /** SQLite commit durability: full = fsync every commit (survives power loss), normal = faster. */
+  STATE_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   RATE_LIMIT_PER_MINUTE: int(10),

@@ -7,7 +7,9 @@ import { tt } from './messages.js';
 import { generateQuiz } from './quiz.js';
 import { comparisonReplies, endBlocks, notice, questionReply, revealReply, scoreBlocks, summaryReplies, type TrainerReply } from './render.js';
 import { MAX_QUESTIONS_PER_ROUND, Rounds, type AnswerOutcome, type Participant } from './rounds.js';
+import { parseQuizTopic } from './quizTeach.js';
 import { resolveScope, topicSuggestions } from './scope.js';
+import { detectLanguage } from '../retrieval/query.js';
 import { summarizeReport } from './summary.js';
 
 /**
@@ -37,6 +39,14 @@ export interface TrainerOptions {
 export type { PollAnswerEvent };
 
 const NUMBER_ANSWER = /^\s*(\d{1,2})\s*[.)]?\s*$/;
+
+/**
+ * The trainer answers in the language the user wrote: an English alias alone ("/quiz") is not
+ * English writing, so it gets Vietnamese; "/quiz lessons learned in Ha Son" gets English.
+ */
+export function trainerLanguage(args: string): Language {
+  return args.trim() && detectLanguage(args) === 'en' ? 'en' : 'vi';
+}
 
 export class Trainer {
   private constructor(
@@ -149,10 +159,12 @@ export class Trainer {
   }
 
   private async quiz(ctx: CommandContext): Promise<Reply[]> {
-    const { msg, lang, chatKey, args } = ctx;
+    const { msg, chatKey, args } = ctx;
+    const lang = trainerLanguage(args);
     const snapshot = this.options.snapshot();
     const topicArg = args.trim();
-    if (topicArg && !resolveScope(snapshot, topicArg)) {
+    const scopeTopic = parseQuizTopic(topicArg).topic;
+    if (scopeTopic && !resolveScope(snapshot, scopeTopic)) {
       return [notice(lang, tt(lang, 'quiz.unknownTopic', { topic: topicArg, suggestions: topicSuggestions(snapshot) }), msg.messageId)];
     }
     const out: Reply[] = [];
@@ -191,28 +203,30 @@ export class Trainer {
 
   private async score(ctx: CommandContext): Promise<Reply[]> {
     const round = this.rounds.get(ctx.chatKey);
-    if (!round) return [notice(ctx.lang, tt(ctx.lang, 'quiz.noRound'), ctx.msg.messageId)];
-    const blocks = scoreBlocks(this.rounds.scoreboard(ctx.chatKey), round.questions.length, ctx.lang);
-    return [{ language: ctx.lang, blocks, citations: [], buttons: [], replyToMessageId: ctx.msg.messageId }];
+    const lang = round?.lang ?? trainerLanguage(ctx.args);
+    if (!round) return [notice(lang, tt(lang, 'quiz.noRound'), ctx.msg.messageId)];
+    const blocks = scoreBlocks(this.rounds.scoreboard(ctx.chatKey), round.questions.length, lang);
+    return [{ language: lang, blocks, citations: [], buttons: [], replyToMessageId: ctx.msg.messageId }];
   }
 
   private async end(ctx: CommandContext): Promise<Reply[]> {
     const round = this.rounds.get(ctx.chatKey);
-    if (!round) return [notice(ctx.lang, tt(ctx.lang, 'quiz.noRound'), ctx.msg.messageId)];
+    const lang = round?.lang ?? trainerLanguage(ctx.args);
+    if (!round) return [notice(lang, tt(lang, 'quiz.noRound'), ctx.msg.messageId)];
     const reveal = this.pendingReveal(ctx.chatKey, round.lang);
     const ended = await this.rounds.end(ctx.chatKey);
-    if (!ended) return [notice(ctx.lang, tt(ctx.lang, 'quiz.noRound'), ctx.msg.messageId)];
-    return [...reveal, { language: ctx.lang, blocks: endBlocks(ended, ctx.lang), citations: [], buttons: [] }];
+    if (!ended) return [notice(lang, tt(lang, 'quiz.noRound'), ctx.msg.messageId)];
+    return [...reveal, { language: lang, blocks: endBlocks(ended, lang), citations: [], buttons: [] }];
   }
 
   private async summary(ctx: CommandContext): Promise<Reply[]> {
     ctx.hooks.working?.();
-    return summaryReplies(summarizeReport(this.options.snapshot(), ctx.args), ctx.lang, ctx.msg.messageId);
+    return summaryReplies(summarizeReport(this.options.snapshot(), ctx.args), trainerLanguage(ctx.args), ctx.msg.messageId);
   }
 
   private async compare(ctx: CommandContext): Promise<Reply[]> {
     ctx.hooks.working?.();
     const snapshot = this.options.snapshot();
-    return comparisonReplies(compareSides(snapshot, ctx.args), ctx.lang, topicSuggestions(snapshot), ctx.msg.messageId);
+    return comparisonReplies(compareSides(snapshot, ctx.args), trainerLanguage(ctx.args), topicSuggestions(snapshot), ctx.msg.messageId);
   }
 }

@@ -230,6 +230,12 @@ export function compareSides(snapshot: IndexSnapshot, args: string, options: { m
   const sidesWith = (indicator: string) => perSide.filter((fs) => fs.some((f) => f.indicator === indicator)).length;
   const weight = (r: DraftRow) => r.figures.filter(Boolean).length * 1000 + sidesWith(r.indicator) * 100 + Math.min(99, counts.get(r.indicator) ?? 0);
   drafts.sort((x, y) => weight(y) - weight(x) || x.indicator.localeCompare(y.indicator));
+  // Rows only one side fills take turns between the sides, so a long report does not crowd out a short one.
+  const complete = drafts.filter((d) => d.figures.filter(Boolean).length > 1);
+  const single = drafts.filter((d) => d.figures.filter(Boolean).length <= 1);
+  const turns = sides.map((_, i) => single.filter((d) => d.figures[i]));
+  for (let k = 0; turns.some((t) => t.length > k); k++) for (const t of turns) if (t[k]) complete.push(t[k]);
+  drafts.splice(0, drafts.length, ...complete);
   const maxRows = options.maxRows ?? MAX_ROWS;
   const rows: ComparisonRow[] = drafts.slice(0, maxRows).map((d) => {
     const anchor = d.figures.find((f): f is FigureFact => Boolean(f))!;

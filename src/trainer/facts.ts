@@ -309,10 +309,12 @@ export function sentenceFigureFacts(sentence: SentenceRec): FigureFact[] {
     // In a table the header says it all: "Chỉ tiêu kết nạp", "Số đảng viên (đến 31-10-2022)".
     // The target cue may open a long clause ("Phấn đấu đến năm 2020, 100% … ở 156/156 xã").
     const target = table ? matchesAny(intentCues().target, fold(table.unit)) : isTargetFigure(text, at) || matchesAny(intentCues().target, fold(clauseBefore(text, at)));
-    const status: FigureStatus = target ? 'target' : 'actual';
+    const time0 = table ? timeOf(`${table.unit} `, table.unit.length, table.unit.length, docYear) : timeOf(text, at, end, docYear);
+    // A figure for a year after the report's own date ("đến năm 2020" in a 2019 report) is a target.
+    const status: FigureStatus = target || (time0.year !== undefined && docYear !== undefined && time0.year > docYear) ? 'target' : 'actual';
     const level = table ? undefined : adminLevel(u.words);
     const unitNorm = table ? `table ${u.key}` : (level ?? u.key);
-    const time = table ? timeOf(`${table.unit} `, table.unit.length, table.unit.length, docYear) : timeOf(text, at, end, docYear);
+    const time = time0;
     const around = table
       ? [table.unit, table.label, ...sentence.chunk.metadata.sectionPath.slice(-2)].join(' ')
       : `${clauseBefore(text, at).split(/\s+/).slice(-16).join(' ')} ${text.slice(u.unitEnd).replace(/^\s*\([^)]*\)/, '').split(/[;.]/)[0]!.split(/\s+/).slice(0, 10).join(' ')}`;
@@ -369,8 +371,18 @@ function isHeadingLike(text: string): boolean {
   return /^([IVXLC]+|\d+(\.\d+)*)\.\s/.test(text) && text.length < 120 && !/[.;]$/.test(text.trim());
 }
 
+/** "Số 87-BC/HU Tri Tôn, ngày 10 tháng 11 năm 2022": mostly a document number and a date. */
+function isNumberDateLine(text: string): boolean {
+  const words = text.split(/\s+/).filter(Boolean);
+  const coded = words.filter((w) => /\d/.test(w) || /^(số|ngày|tháng|năm|so|ngay|thang|nam)$/iu.test(w)).length;
+  return words.length < 25 && coded / words.length >= 0.4;
+}
+
 export function isQuizable(text: string, chunk: Chunk): boolean {
   if (text.length < 40) return false;
+  // Table rows are "Header: value; …" lists, not sentences to learn; they feed comparisons.
+  if (chunk.metadata.kind === 'table') return false;
+  if (isNumberDateLine(text)) return false;
   if (isHeadingLike(text)) return false;
   if (chunk.metadata.kind === 'footnote' && isReferenceOnly(text)) return false;
   if (isReferenceOnly(text) && text.length < 160) return false;

@@ -22,6 +22,7 @@ import { tt } from './messages.js';
 import { fnv1a } from '../index/hash.js';
 import { randInt, seededRng, shuffle, type Rng } from './random.js';
 import { inScope, resolveScope, type Scope } from './scope.js';
+import { cutWords, parseQuizTopic, teachingQuestions, TEACHING_KINDS } from './quizTeach.js';
 import type { QuestionKind, QuizQuestion } from './types.js';
 
 /**
@@ -298,9 +299,8 @@ function fitStem(lang: Language, key: string, source: string, passageText: strin
   const overhead = tt(lang, key, { source, passage: '' }).length;
   const room = Math.max(80, POLL_QUESTION_MAX - overhead);
   const passage = windowAround(passageText, focusAt, focusAt + focusLen, room);
-  let text = tt(lang, key, { source, passage });
-  if (text.length > POLL_QUESTION_MAX) text = `${text.slice(0, POLL_QUESTION_MAX - 1)}…`;
-  return text;
+  const text = tt(lang, key, { source, passage });
+  return text.length > POLL_QUESTION_MAX ? cutWords(text, POLL_QUESTION_MAX) : text;
 }
 
 function questionId(kind: QuestionKind, t: Target): string {
@@ -378,27 +378,33 @@ function buildTrueFalse(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, 
   };
 }
 
-/** The order kinds come in, so a round mixes figures, names and true/false statements. */
-const KIND_CYCLE: readonly (QuestionKind | 'entity')[] = ['figure', 'entity', 'truefalse', 'figure', 'entity', 'figure', 'truefalse'];
+/** The order kinds come in, so a round mixes teaching points, figures, names and documents. */
+const KIND_CYCLE: readonly (QuestionKind | 'entity')[] = ['item', 'figure', 'source', 'compare', 'item', 'truefalse', 'signer', 'figure', 'item', 'entity', 'issuer'];
 const ENTITY_KINDS: readonly QuestionKind[] = ['place', 'docnumber', 'body'];
+const ALL_KINDS: readonly QuestionKind[] = ['item', 'figure', 'source', 'compare', 'truefalse', 'signer', 'issuer', 'place', 'docnumber', 'body'];
 
 export function generateQuiz(snapshot: IndexSnapshot, options: QuizOptions = {}): QuizResult {
   const lang = options.lang ?? 'vi';
   const count = Math.max(1, Math.min(50, options.count ?? 5));
   const seed = options.seed ?? 1;
-  const scope = resolveScope(snapshot, options.topic ?? '');
+  // "/kiemtra bài học Hà Sơn": the kind words pick the kinds, the rest is the topic.
+  const parsedTopic = parseQuizTopic(options.topic ?? '');
+  const topic = parsedTopic.topic;
+  const scope = resolveScope(snapshot, topic);
   if (!scope) return { questions: [], scope: undefined, available: 0 };
   const facts = corpusFacts(snapshot);
   const excluded = new Set(options.exclude ?? []);
-  const allowed = new Set<QuestionKind>(options.kinds?.length ? options.kinds : ['figure', 'place', 'docnumber', 'body', 'truefalse']);
+  const chosenKinds = options.kinds?.length ? options.kinds : parsedTopic.kinds;
+  const allowed = new Set<QuestionKind>(chosenKinds.length ? chosenKinds : ALL_KINDS);
 
   const sentences = facts.sentences.filter((s) => s.quizable && inScope(scope, s) && !excluded.has(s.key));
-  const rng = seededRng(`${seed}|${options.topic ?? ''}`);
+  const rng = seededRng(`${seed}|${topic}`);
   const order = shuffle(sentences, rng);
   const targets = new Map(order.map((s) => [s.key, targetsOf(s, facts)]));
   const used = new Set<string>();
   const questions: QuizQuestion[] = [];
   let entityTurn = 0;
+  const teaching = new Map<QuestionKind, Iterator<QuizQuestion> | undefined>();
 
   const tryBuild = (kind: QuestionKind, s: SentenceRec): QuizQuestion | undefined => {
     const ts = targets.get(s.key) ?? [];
@@ -412,11 +418,28 @@ export function generateQuiz(snapshot: IndexSnapshot, options: QuizOptions = {})
     return undefined;
   };
 
+  const nextTeaching = (kind: QuestionKind): QuizQuestion | undefined => {
+    if (!teaching.has(kind)) teaching.set(kind, teachingQuestions(snapshot, scope, kind, `${seed}|${topic}`, lang));
+    const it = teaching.get(kind);
+    if (!it) return undefined;
+    for (let r = it.next(); !r.done; r = it.next()) {
+      const q = r.value;
+      if (!excluded.has(q.id) && !excluded.has(q.sentenceKey) && !used.has(q.sentenceKey)) return q;
+    }
+    return undefined;
+  };
+
   const pick = (kinds: readonly QuestionKind[]): QuizQuestion | undefined => {
+    for (const kind of kinds) {
+      if (!allowed.has(kind) || !TEACHING_KINDS.includes(kind)) continue;
+      const q = nextTeaching(kind);
+      if (q) return q;
+    }
+    const clozeKinds = kinds.filter((k) => allowed.has(k) && !TEACHING_KINDS.includes(k));
+    if (!clozeKinds.length) return undefined;
     for (const s of order) {
       if (used.has(s.key)) continue;
-      for (const kind of kinds) {
-        if (!allowed.has(kind)) continue;
+      for (const kind of clozeKinds) {
         const q = tryBuild(kind, s);
         if (q) return q;
       }
@@ -424,7 +447,7 @@ export function generateQuiz(snapshot: IndexSnapshot, options: QuizOptions = {})
     return undefined;
   };
 
-  for (let slot = 0; questions.length < count && slot < count * 4; slot++) {
+  for (let slot = 0; questions.length < count && slot < count * 4 + KIND_CYCLE.length; slot++) {
     const want = KIND_CYCLE[slot % KIND_CYCLE.length]!;
     let kinds: QuestionKind[];
     if (want === 'entity') {
@@ -432,8 +455,8 @@ export function generateQuiz(snapshot: IndexSnapshot, options: QuizOptions = {})
       entityTurn++;
     } else kinds = [want];
     let q = pick(kinds);
-    // Fall back to any kind rather than stop: a small topic may only have figures.
-    q ??= pick(['figure', 'truefalse', 'place', 'docnumber', 'body']);
+    // Fall back to any allowed kind rather than stop: a small topic may only have figures.
+    q ??= pick(ALL_KINDS);
     if (!q) break;
     used.add(q.sentenceKey);
     questions.push(q);

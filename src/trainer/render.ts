@@ -123,7 +123,8 @@ export function summaryLines(summary: ReportSummary, lang: Language): string[] {
   const lines: string[] = [];
   for (const s of summary.sections) {
     const heading = s.path.at(-1) ?? '';
-    lines.push(tt(lang, 'summary.section', { heading: clip(heading, 160) }));
+    const parents = s.ref.split(' › ').slice(0, -1).join(' › ');
+    lines.push(tt(lang, 'summary.section', { heading: clip(parents ? `${parents} › ${heading}` : heading, 160) }));
     for (const l of s.lines) lines.push(tt(lang, 'summary.line', { text: l.text, ref: s.ref }));
   }
   if (summary.omittedSections > 0) lines.push(tt(lang, 'summary.omitted', { count: summary.omittedSections }));
@@ -139,8 +140,9 @@ export function summaryReplies(result: SummaryResult, lang: Language, replyToMes
     return [reply(lang, [{ kind: 'notice', text: intro }, { kind: 'paragraph', text: items.join('\n') }], [], replyToMessageId)];
   }
   const s = result.summary;
-  const head = `${tt(lang, 'summary.heading', { title: clip(s.document.title, 300) })}`;
-  const messages = packMessages(summaryLines(s, lang), MESSAGE_BUDGET - head.length - 80).slice(0, MAX_MESSAGES);
+  const head = `${tt(lang, 'summary.heading', { title: s.full ? clip(s.document.title, 300) : s.document.label })}`;
+  // The default form is one message; lines that would not fit are dropped, never split over two.
+  const messages = packMessages(summaryLines(s, lang), MESSAGE_BUDGET - head.length - 80).slice(0, s.full ? MAX_MESSAGES : 1);
   return messages.map((text, i) =>
     reply(
       lang,

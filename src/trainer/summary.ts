@@ -1,4 +1,5 @@
 import { citationFor } from '../answer/extractive.js';
+import { shortDocumentLabel } from '../answer/labels.js';
 import { fold } from '../ingest/normalize.js';
 import { splitSentences } from '../ingest/sentences.js';
 import type { ParsedDocument } from '../ingest/types.js';
@@ -16,11 +17,16 @@ import type { ReportSummary, SectionRole, SummaryLine, SummaryResult, SummarySec
  * messages (≤ 3 × 4096 characters including markup).
  */
 
-/** Text budget of the summary body; leaves room for headings, markup and the message split. */
-export const SUMMARY_TEXT_BUDGET = 9_500;
+/** Text budget of the default summary: one Telegram message with its heading and note. */
+export const SUMMARY_TEXT_BUDGET = 3_300;
+/** Text budget of "/tomtat X đầy đủ": at most three messages. */
+export const FULL_SUMMARY_TEXT_BUDGET = 9_500;
 export const LINE_MAX_CHARS = 260;
+export const SHORT_LINE_MAX_CHARS = 220;
 
 export interface SummaryOptions {
+  /** Long form ("đầy đủ"): up to three messages instead of one. */
+  full?: boolean;
   budget?: number;
   /** Lines per ordinary section (lessons/recommendations/tasks get one more). */
   linesPerSection?: number;
@@ -28,9 +34,12 @@ export interface SummaryOptions {
 
 export function sectionRole(path: readonly string[]): SectionRole {
   const f = fold(path.join(' | '));
+  const last = fold(path.at(-1) ?? '');
   if (f.includes('bai hoc')) return 'lessons';
   if (f.includes('kien nghi') || f.includes('de xuat') || /\bde nghi\b/.test(f)) return 'recommendations';
-  if (/nhi[e]?m vu/.test(f) && f.includes('giai phap')) return 'tasks';
+  if (/nhi[e]?m vu/.test(f) && (f.includes('giai phap') || f.includes('phuong huong'))) return 'tasks';
+  if (/\bnguyen nhan\b/.test(last)) return 'causes';
+  if (/\b(han che|khuyet diem|ton tai|kho khan|vuong mac|yeu kem)\b/.test(last)) return 'limits';
   return 'body';
 }
 
@@ -76,12 +85,14 @@ export function pickDocument(snapshot: IndexSnapshot, query: string): ParsedDocu
  * run list items together in one paragraph, and a summary line should be one item. The leading
  * dash is dropped; the rest is verbatim.
  */
-function bulletSpans(text: string): { start: number; end: number }[] {
+export function bulletSpans(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   for (const span of splitSentences(text)) {
     let start = span.start;
     const body = text.slice(span.start, span.end);
-    for (const m of body.matchAll(/(?:^|\s)[-–•]\s+(?=[\p{Lu}\d])/gu)) {
+    // A dash opens an item only after a sentence or clause end, or at a line start: the dash in a
+    // name ("Ban Tổ chức - Nội vụ") or a range ("2017 - 2021") stays inside its sentence.
+    for (const m of body.matchAll(/(?:^|(?<=[.;:!?])[ \t]+|\n\s*)[-–•]\s+(?=[\p{Lu}\d])/gu)) {
       const at = span.start + (m.index ?? 0);
       if (at > start) out.push({ start, end: at });
       start = at + m[0].length;
@@ -135,12 +146,20 @@ function sectionCandidates(snapshot: IndexSnapshot, doc: ParsedDocument, pathKey
     return { rec, keyScore, hasFigure, order };
   });
   const max = Math.max(...raw.map((r) => r.keyScore), 1e-9);
-  return raw.map((r) => ({ rec: r.rec, hasFigure: r.hasFigure, order: r.order, score: r.keyScore / max + (r.hasFigure ? 0.6 : 0) + (r.order === 0 ? 0.1 : 0) }));
+  // "Thực hiện Công văn số … của …" only says why the report was written: not a finding.
+  const citesOrder = (text: string) => /^(thuc hien|can cu|theo)\s/.test(fold(text)) && /\bso\s+\d+[-/]/.test(fold(text.slice(0, 80)));
+  return raw.map((r) => ({
+    rec: r.rec,
+    hasFigure: r.hasFigure,
+    order: r.order,
+    score: r.keyScore / max + (r.hasFigure ? 0.6 : 0) + (r.order === 0 ? 0.1 : 0) - (citesOrder(r.rec.text) ? 1.5 : 0),
+  }));
 }
 
 function lineKind(role: SectionRole, hasFigure: boolean): SummaryLine['kind'] {
   if (role === 'lessons') return 'lesson';
   if (role === 'recommendations' || role === 'tasks') return 'recommendation';
+  if (role === 'limits' || role === 'causes') return 'finding';
   return hasFigure ? 'figure' : 'finding';
 }
 
@@ -149,7 +168,8 @@ const lineCost = (text: string, ref: string) => text.length + ref.length + 6;
 const headingCost = (heading: string) => Math.min(heading.length, 160) + 4;
 
 export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, options: SummaryOptions = {}): ReportSummary {
-  const budget = options.budget ?? SUMMARY_TEXT_BUDGET;
+  const lineMax = options.full ? LINE_MAX_CHARS : SHORT_LINE_MAX_CHARS;
+  const budget = options.budget ?? (options.full ? FULL_SUMMARY_TEXT_BUDGET : SUMMARY_TEXT_BUDGET);
   const sections = doc.sections.map((s) => {
     const pathKey = s.path.join(' › ');
     const role = sectionRole(s.path);
@@ -158,17 +178,17 @@ export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, 
   });
   // Articles without headings have one section: give it room for more than two lines.
   const withContent = sections.filter((s) => s.ranked.length > 0).length;
-  const perSection = options.linesPerSection ?? (withContent <= 2 ? 6 : withContent <= 6 ? 3 : 2);
+  const perSection = options.linesPerSection ?? (options.full ? (withContent <= 2 ? 6 : withContent <= 6 ? 3 : 2) : withContent <= 2 ? 4 : 1);
   let used = 0;
   const show = (i: number): boolean => {
     // A section's heading and the headings of its parents (once each) are part of the cost.
     const s = sections[i]!;
     if (s.shown) return true;
-    const parents = sections.filter((p) => !p.shown && p.path.length < s.path.length && p.path.every((h, k) => s.path[k] === h));
-    const cost = [...parents, s].reduce((n, p) => n + headingCost(p.path.at(-1) ?? ''), 0);
+    // Only sections with lines are shown; their reference ("II › 1") names the parents.
+    const cost = headingCost(s.path.at(-1) ?? '') + s.ref.length;
     if (used + cost > budget) return false;
     used += cost;
-    for (const p of [...parents, s]) p.shown = true;
+    s.shown = true;
     return true;
   };
   const priority = sections.map((s, i) => ({ s, i })).sort((a, b) => Number(a.s.role === 'body') - Number(b.s.role === 'body') || a.i - b.i);
@@ -177,7 +197,7 @@ export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, 
     for (const { s, i } of priority) {
       const next = s.ranked[round];
       if (!next || round >= maxLines(s.role)) continue;
-      const text = shorten(next.rec.text);
+      const text = shorten(next.rec.text, lineMax);
       const cost = lineCost(text, s.ref);
       const headingNeeded = s.shown ? 0 : 1;
       if (used + cost + headingNeeded * headingCost(s.path.at(-1) ?? '') > budget) continue;
@@ -188,17 +208,32 @@ export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, 
   }
   const out: SummarySection[] = [];
   for (const s of sections) {
-    if (!s.shown) continue;
+    // A parent heading without lines of its own is named through its children's references.
+    if (!s.shown || !s.chosen.length) continue;
     const lines: SummaryLine[] = s.chosen
       .sort((a, b) => a.rec.chunk.metadata.ordinal - b.rec.chunk.metadata.ordinal || a.rec.start - b.rec.start)
-      .map((c) => ({ text: shorten(c.rec.text), kind: lineKind(s.role, c.hasFigure), citation: citationFor(c.rec.chunk, snapshot, c.rec.text) }));
+      .map((c) => ({ text: shorten(c.rec.text, lineMax), kind: lineKind(s.role, c.hasFigure), citation: citationFor(c.rec.chunk, snapshot, c.rec.text) }));
     out.push({ path: s.path, ref: s.ref, role: s.role, lines });
   }
-  const omittedSections = sections.filter((s) => !s.shown && s.ranked.length > 0).length;
-  return { document: { id: doc.meta.id, title: doc.meta.title, ...(doc.meta.number ? { number: doc.meta.number } : {}) }, sections: out, omittedSections };
+  const omittedSections = sections.filter((s) => !s.chosen.length && s.ranked.length > 0).length;
+  return {
+    document: { id: doc.meta.id, title: doc.meta.title, label: shortDocumentLabel(doc.meta), ...(doc.meta.number ? { number: doc.meta.number } : {}) },
+    sections: out,
+    omittedSections,
+    full: Boolean(options.full),
+  };
 }
 
-export function summarizeReport(snapshot: IndexSnapshot, query: string, options: SummaryOptions = {}): SummaryResult {
+/** "/tomtat 412 đầy đủ" (or "day du", "full"): the long form. */
+export function parseSummaryArgs(args: string): { query: string; full: boolean } {
+  const m = /\s*\b(?:đầy đủ|day du|full|chi tiết|chi tiet)\s*$/iu.exec(args.normalize('NFC'));
+  return m ? { query: args.normalize('NFC').slice(0, m.index).trim(), full: true } : { query: args.trim(), full: false };
+}
+
+export function summarizeReport(snapshot: IndexSnapshot, args: string, options: SummaryOptions = {}): SummaryResult {
+  const parsed = parseSummaryArgs(args);
+  const query = parsed.query;
+  if (parsed.full) options = { ...options, full: true };
   const picked = pickDocument(snapshot, query);
   if (!Array.isArray(picked)) return { kind: 'summary', summary: summarizeDocument(snapshot, picked, options) };
   const candidates = (picked.length ? picked : snapshot.documents).map((d) => ({ id: d.meta.id, title: d.meta.title, ...(d.meta.number ? { number: d.meta.number } : {}) }));

@@ -11,7 +11,12 @@ export type { Citation, Language };
 /** How a figure is written; options of one question always share it. */
 export type FigureKind = 'percent' | 'fraction' | 'thousands' | 'integer' | 'padded' | 'decimal';
 
-export type QuestionKind = 'figure' | 'place' | 'docnumber' | 'body' | 'truefalse';
+/**
+ * Cloze kinds (a blanked figure, place, document number or body; a true/false statement) and
+ * teaching kinds: an item of a lessons/causes/recommendations section, which report said it,
+ * which body issued and who signed a report, which locality ranks first on one indicator.
+ */
+export type QuestionKind = 'figure' | 'place' | 'docnumber' | 'body' | 'truefalse' | 'item' | 'source' | 'issuer' | 'signer' | 'compare';
 
 export interface QuizQuestion {
   /** Stable id: the same sentence and target always give the same id. */
@@ -49,7 +54,7 @@ export interface SummaryLine {
   citation: Citation;
 }
 
-export type SectionRole = 'body' | 'lessons' | 'recommendations' | 'tasks';
+export type SectionRole = 'body' | 'lessons' | 'recommendations' | 'tasks' | 'limits' | 'causes';
 
 export interface SummarySection {
   /** Heading path from the root, e.g. ["III. Đánh giá chung", "3. Bài học kinh nghiệm"]. */
@@ -61,8 +66,11 @@ export interface SummarySection {
 }
 
 export interface ReportSummary {
-  document: { id: string; title: string; number?: string };
+  /** `label` is the short name used in the heading ("Báo cáo 412-BC/TU (Tỉnh ủy Hà Sơn, 20/11/2024)"). */
+  document: { id: string; title: string; label: string; number?: string };
   sections: SummarySection[];
+  /** Long form ("đầy đủ", up to three messages) or the default single message. */
+  full: boolean;
   /** Sections left out to stay within the message budget. */
   omittedSections: number;
 }

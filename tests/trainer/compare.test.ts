@@ -27,28 +27,29 @@ function checkFigures(result: ComparisonResult): void {
 }
 
 describe('/sosanh comparisons', () => {
-  it('parses sides and topic', () => {
-    expect(parseCompareArgs('An Giang | Kon Tum: bí thư đồng thời là chủ tịch')).toEqual({ a: 'An Giang', b: 'Kon Tum', topic: 'bí thư đồng thời là chủ tịch' });
-    expect(parseCompareArgs('An Giang | Kon Tum | đảng viên')).toEqual({ a: 'An Giang', b: 'Kon Tum', topic: 'đảng viên' });
-    expect(parseCompareArgs('2018 vs 2019')).toEqual({ a: '2018', b: '2019', topic: '' });
+  it('parses two or three sides and a topic', () => {
+    expect(parseCompareArgs('An Giang | Kon Tum: bí thư đồng thời là chủ tịch')).toEqual({ sides: ['An Giang', 'Kon Tum'], topic: 'bí thư đồng thời là chủ tịch' });
+    expect(parseCompareArgs('An Giang | Kon Tum | Đức Thọ')).toEqual({ sides: ['An Giang', 'Kon Tum', 'Đức Thọ'], topic: '' });
+    expect(parseCompareArgs('2018 vs 2019')).toEqual({ sides: ['2018', '2019'], topic: '' });
     expect(parseCompareArgs('An Giang')).toBeUndefined();
   });
 
-  it('puts An Giang and Kon Tum side by side on the secretary-cum-chairman model, each figure cited', () => {
+  it('pairs only figures of one indicator: a ratio of communes never against a count of military cells', () => {
     const result = compareSides(corpus.snapshot, 'An Giang | Kon Tum: bí thư đồng thời là chủ tịch');
     checkFigures(result);
     if (result.kind !== 'comparison') return;
     expect(result.sides.map((s) => s.label)).toEqual(['An Giang', 'Kon Tum']);
-    const xa = result.rows.find((r) => r.key === 'xa')!;
-    expect(xa.sides[0].map((f) => f.text)).toContain('119/156 xã, phường, thị trấn (đạt 76,28%)');
-    expect(xa.sides[1].some((f) => f.text.startsWith('03 xã, thị trấn'))).toBe(true);
+    const ratio = result.rows.find((r) => r.sides[0]!.some((f) => f.text === '119/156 xã, phường, thị trấn (đạt 76,28%)'));
+    expect(ratio).toBeDefined();
+    expect(ratio!.key).toBe('ratio|actual|commune');
+    for (const row of result.rows) for (const cell of row.sides) for (const f of cell) expect(f.indicator).toBe(row.key);
+    // The 2020 target 156/156 is a target row, never set against a result.
+    for (const row of result.rows) for (const f of row.sides.flat()) if (f.text.startsWith('156/156')) expect(row.status).toBe('target');
+    // "102 xã" is the base of "99 chi bộ quân sự/102 xã": not a figure of its own.
+    expect(result.rows.flatMap((r) => r.sides.flat()).some((f) => f.text.startsWith('102 xã'))).toBe(false);
     // A side without a figure for an indicator is empty, never borrowed from the other side.
     const oneSided = result.rows.filter((r) => r.sides.some((c) => c.length === 0));
     expect(oneSided.length).toBeGreaterThan(0);
-    for (const row of oneSided) {
-      const [empty, full] = row.sides[0].length === 0 ? [0, 1] : [1, 0];
-      for (const f of row.sides[full as 0 | 1]) expect(result.sides[empty as 0 | 1].documents).not.toContain(f.citation.document);
-    }
     const text = comparisonReplies(result, 'vi', '')
       .flatMap((r) => [...r.blocks.map((b) => b.text), ...r.citations.map((c) => `${c.title} ${c.section}`)])
       .join('\n');
@@ -58,7 +59,7 @@ describe('/sosanh comparisons', () => {
 
   it('renders within three Telegram messages and numbers every source', () => {
     const messages = loadMessages();
-    for (const args of ['An Giang | Kon Tum', 'An Giang | Kon Tum: bí thư đồng thời là chủ tịch', '303-BC/TU | 381-BC/TU', '2018 | 2019']) {
+    for (const args of ['An Giang | Kon Tum: đảng viên', 'An Giang | Kon Tum: bí thư đồng thời là chủ tịch', '303-BC/TU | 381-BC/TU', '381-BC/TU | 303-BC/TU | An Giang', '2018 | 2019']) {
       const result = compareSides(corpus.snapshot, args);
       checkFigures(result);
       const replies = comparisonReplies(result, 'vi', '');
@@ -71,13 +72,20 @@ describe('/sosanh comparisons', () => {
   });
 
   it('compares periods and documents, and explains bad input', () => {
+    // Two years of one province: the Kon Tum reports of 2018 and 2019.
     const periods = compareSides(corpus.snapshot, '2018 | 2019');
     expect(periods.kind).toBe('comparison');
-    if (periods.kind === 'comparison') expect(periods.sides.map((s) => s.kind)).toEqual(['period', 'period']);
+    if (periods.kind === 'comparison') {
+      expect(periods.sides.map((s) => s.kind)).toEqual(['period', 'period']);
+      expect(periods.sides.map((s) => s.label)).toEqual(['Kon Tum 2018', 'Kon Tum 2019']);
+    }
+    // 2019 and 2020 have no place in common (An Giang/Kon Tum against Đức Thọ).
+    expect(compareSides(corpus.snapshot, '2018 | 2020').kind).toBe('noCommonPlace');
     expect(compareSides(corpus.snapshot, 'An Giang')).toEqual({ kind: 'usage' });
     expect(compareSides(corpus.snapshot, 'An Giang | Hà Nội')).toEqual({ kind: 'unknown', side: 'Hà Nội' });
     const none = compareSides(corpus.snapshot, 'An Giang | Kon Tum: qwxyzzy');
     expect(none).toMatchObject({ kind: 'comparison', rows: [] });
     expect(comparisonReplies(none, 'vi', '')[0]!.blocks[0]!.text).toMatch(/Không tìm thấy số liệu/);
+    expect(compareSides(corpus.snapshot, 'A | B | C | D')).toEqual({ kind: 'usage' });
   });
 });

@@ -5,79 +5,12 @@ import { figureDistractors, generateQuiz } from '../../src/trainer/quiz.js';
 import { POLL_LIMITS, quizPollFor } from '../../src/trainer/render.js';
 import { seededRng } from '../../src/trainer/random.js';
 import type { QuizQuestion } from '../../src/trainer/types.js';
+import { checkQuizQuestion } from './checks.js';
 import { useCorpus } from './helpers.js';
 
 const corpus = useCorpus();
 
-const DOC_NUMBER_SUFFIX = /^\d+(.*)$/;
-
-/** Every property a generated question must have, whatever its kind. */
-function checkQuestion(q: QuizQuestion): void {
-  const chunk = corpus.snapshot.chunkById.get(q.citation.chunkId);
-  expect(chunk, q.id).toBeDefined();
-  // The citation quotes the passage verbatim.
-  expect(chunk!.text).toContain(q.citation.quote);
-  expect(q.citation.document).toBe(chunk!.metadata.documentId);
-  expect(q.citation.title.length).toBeGreaterThan(0);
-  expect(q.citation.section.length).toBeGreaterThan(0);
-  expect(q.explanation).toContain(q.citation.quote);
-
-  // Exactly one correct option, all options distinct.
-  expect(Number.isInteger(q.answer)).toBe(true);
-  expect(q.answer).toBeGreaterThanOrEqual(0);
-  expect(q.answer).toBeLessThan(q.options.length);
-  const folded = q.options.map((o) => fold(o).trim());
-  expect(new Set(folded).size, JSON.stringify(q.options)).toBe(q.options.length);
-
-  // Telegram quiz poll limits.
-  expect(q.text.length).toBeLessThanOrEqual(POLL_LIMITS.question);
-  for (const o of q.options) expect(o.length).toBeLessThanOrEqual(POLL_LIMITS.option);
-  const poll = quizPollFor(q, 'vi');
-  expect(poll.explanation.length).toBeLessThanOrEqual(POLL_LIMITS.explanation);
-  expect(poll.correctOptionId).toBe(q.answer);
-  expect(poll.options.length).toBeGreaterThanOrEqual(POLL_LIMITS.minOptions);
-
-  // The evidence is in the cited passage.
-  expect(fold(q.citation.quote)).toContain(fold(q.evidence));
-
-  if (q.kind === 'truefalse') {
-    expect(q.options).toHaveLength(2);
-    expect(q.statement).toBeDefined();
-    if (q.statementTrue) {
-      expect(q.answer).toBe(0);
-      expect(q.citation.quote).toContain(q.statement!);
-    } else {
-      expect(q.answer).toBe(1);
-      expect(q.citation.quote).not.toContain(q.statement!);
-    }
-    return;
-  }
-
-  // Multiple choice: the right option is text of the cited passage; distractors are of its kind.
-  expect(q.options.length).toBeGreaterThanOrEqual(3);
-  const right = q.options[q.answer]!;
-  expect(right).toBe(q.evidence);
-  expect(fold(q.citation.quote)).toContain(fold(right));
-  expect(q.text).toContain('____');
-  const wrong = q.options.filter((_, i) => i !== q.answer);
-  if (q.kind === 'figure') {
-    expect(q.figureKind).toBeDefined();
-    for (const o of q.options) expect(figureKind(o), `${o} in ${JSON.stringify(q.options)}`).toBe(q.figureKind);
-    const ids = q.options.map(figureIdentity);
-    expect(new Set(ids).size).toBe(ids.length);
-  }
-  if (q.kind === 'place') {
-    const places = new Set(corpusFacts(corpus.snapshot).placeDisplay.values());
-    for (const o of q.options) expect(places.has(o), o).toBe(true);
-  }
-  if (q.kind === 'docnumber') {
-    const suffix = DOC_NUMBER_SUFFIX.exec(right)?.[1];
-    for (const o of wrong) expect(DOC_NUMBER_SUFFIX.exec(o)?.[1]).toBe(suffix);
-  }
-  if (q.kind === 'body') {
-    for (const o of wrong) expect(fold(q.citation.quote)).not.toContain(fold(o));
-  }
-}
+const checkQuestion = (q: QuizQuestion): void => checkQuizQuestion(corpus.snapshot, q);
 
 describe('quiz generation on each report', () => {
   it('produces valid, cited, non-repeating questions for every document', () => {
@@ -103,7 +36,7 @@ describe('quiz generation on each report', () => {
     const { questions } = generateQuiz(corpus.snapshot, { count: 30, seed: 'mix' });
     expect(questions.length).toBe(30);
     const kinds = new Set(questions.map((q) => q.kind));
-    for (const k of ['figure', 'truefalse', 'place', 'docnumber']) expect(kinds.has(k as QuizQuestion['kind']), k).toBe(true);
+    for (const k of ['figure', 'truefalse', 'item', 'source']) expect(kinds.has(k as QuizQuestion['kind']), k).toBe(true);
     for (const q of questions) {
       checkQuestion(q);
       expect(q.citation.quote.length).toBeGreaterThanOrEqual(40);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KnowledgeBase } from '../../bot/knowledge.js';
 import type { CommandRegistry } from '../../bot/commands.js';
 import type { ChatExtension } from '../../bot/extension.js';
+import { openStateStore, type StateStore } from '../../state/index.js';
 import { ConversationCore } from '../../bot/core.js';
 import { loadMessages } from '../../bot/messages.js';
 import type { AppConfig } from '../../config.js';
@@ -37,6 +38,7 @@ const DEFAULT_TUNING: TelegramTuning = {
   typingIntervalMs: 4500,
   maxPendingUpdates: 100,
   handleSignals: true,
+  housekeepingRetryMs: 60_000,
 };
 
 export interface StartTelegramOptions {
@@ -52,6 +54,8 @@ export interface StartTelegramOptions {
    * channel with its own state file; flushed on stop().
    */
   extension?: ChatExtension;
+  /** The process's state store; without it the channel opens its own (SQLite or DATABASE_URL) and closes it on stop. */
+  store?: StateStore;
 }
 
 export interface TelegramHandle {
@@ -91,10 +95,19 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     admins: config.TELEGRAM_ADMIN_USERS,
   };
   const maxDownloadBytes = Math.min(config.MAX_UPLOAD_BYTES, TELEGRAM_DOWNLOAD_LIMIT_BYTES);
+  const store =
+    opts.store ??
+    (await openStateStore({
+      stateDir: config.STATE_DIR,
+      databaseUrl: config.DATABASE_URL,
+      databaseSchema: config.DATABASE_SCHEMA,
+      sqliteSync: config.STATE_SQLITE_SYNC,
+      logger,
+    }));
   const core = await ConversationCore.create({
     knowledge,
     channel: 'telegram',
-    stateDir: config.STATE_DIR,
+    store,
     access,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     maxQuestionChars: config.MAX_QUESTION_CHARS,
@@ -109,17 +122,19 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     logger.warn('TELEGRAM_ALLOWED_CHATS and TELEGRAM_ALLOWED_USERS are empty: anyone who finds the bot can use it');
   }
 
-  try {
-    await client.call('setMyCommands', { commands: core.commandMenu('vi') });
-    await client.call('setMyCommands', { commands: core.commandMenu('en'), language_code: 'en' });
-  } catch (err) {
-    // The menu is a convenience; the bot works without it.
-    logger.warn({ err: describeError(err) }, 'setMyCommands failed');
-  }
-
-  const journal = await UpdateJournal.open(config.STATE_DIR, (err) =>
-    logger.error({ err: describeError(err) }, 'could not persist the update journal'),
+  // The menu is a convenience: registered in the background, retried later, never in the way of
+  // the first answer (an API that fails setMyCommands must not delay polling).
+  const housekeeping = new BackgroundTask(
+    'setMyCommands',
+    async () => {
+      await client.call('setMyCommands', { commands: core.commandMenu('vi') });
+      await client.call('setMyCommands', { commands: core.commandMenu('en'), language_code: 'en' });
+    },
+    { logger, retryAfterMs: tuning.housekeepingRetryMs },
   );
+  housekeeping.start();
+
+  const journal = await UpdateJournal.open(store);
   const outbound = new BotApiOutbound(client, scheduler, logger, maxDownloadBytes);
   const processor = new UpdateProcessor({
     core,
@@ -131,7 +146,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     typingIntervalMs: tuning.typingIntervalMs,
   });
 
-  const replay = journal.pending();
+  const replay = await journal.pending();
   if (replay.length > 0) logger.info({ count: replay.length }, 'replaying updates received before the last shutdown');
   for (const u of replay) processor.enqueue(u);
 
@@ -193,8 +208,10 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
       await poller?.stop();
       await webhook?.close();
       await processor.idle();
+      housekeeping.stop();
       await journal.flush();
-      await core.flush();
+      await core.close();
+      if (!opts.store) await store.close();
       logger.info('Telegram channel stopped');
     })();
     return stopping;

@@ -1,98 +1,91 @@
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import type { Update } from 'telegraf/types';
-import { JsonStateWriter, readJsonFile } from '../../bot/jsonFile.js';
+import { legacyChatKey, type StateStore } from '../../state/index.js';
 
-interface JournalFile {
-  version: 1;
-  offset: number;
-  pending: Update[];
-  handled: number[];
-}
-
-const HANDLED_KEPT = 5000;
+const CHANNEL = 'telegram';
+/** How long a claim stays with its process before another may take it over. */
+const LEASE_MS = 10 * 60_000;
+const REPLAY_LIMIT = 10_000;
 
 /**
- * Exactly-once bookkeeping for updates, persisted in STATE_DIR/telegram-updates.json.
+ * Exactly-once bookkeeping for updates, on the StateStore's inbox.
  *
- * An update is first recorded as pending (and written to disk) before Telegram is told it was
- * received: the next getUpdates offset, or the webhook's 200. It becomes handled only after its
- * replies went out. After a crash, pending updates are replayed and handled ids are skipped when
- * Telegram redelivers them. The remaining window — killed after a reply was sent but before the
- * handled mark reached disk — can repeat that one reply; it cannot lose a question.
+ * An update is first claimed as pending (committed) before Telegram is told it was received:
+ * the next getUpdates offset, or the webhook's 200. It becomes handled only after its replies went
+ * out. After a crash, pending updates are replayed and handled ids are skipped when Telegram
+ * redelivers them. The remaining window — killed after a reply was sent but before the handled
+ * mark was committed — can repeat that one reply; it cannot lose a question.
  */
 export class UpdateJournal {
   offset = 0;
-  private readonly pendingById = new Map<number, Update>();
-  private readonly handled = new Set<number>();
-  private readonly writer: JsonStateWriter;
+  private savedOffset = 0;
+  /** Claimed by this process and not yet handled: the poller's back-pressure. */
+  private inFlight = 0;
 
-  private constructor(file: string, onError: (err: unknown) => void) {
-    this.writer = new JsonStateWriter(
-      file,
-      (): JournalFile => ({
-        version: 1,
-        offset: this.offset,
-        pending: [...this.pendingById.values()],
-        handled: [...this.handled],
-      }),
-      onError,
-    );
-  }
+  private constructor(
+    private readonly store: StateStore,
+    /** SQLite serves one process per STATE_DIR, so a restart is the same owner; replicas differ. */
+    private readonly owner: string,
+    private readonly now: () => number,
+  ) {}
 
-  static async open(dir: string, onError: (err: unknown) => void = () => {}): Promise<UpdateJournal> {
-    const journal = new UpdateJournal(join(dir, 'telegram-updates.json'), onError);
-    const raw = (await readJsonFile(join(dir, 'telegram-updates.json'))) as Partial<JournalFile> | undefined;
-    if (raw) {
-      journal.offset = typeof raw.offset === 'number' ? raw.offset : 0;
-      for (const id of raw.handled ?? []) if (typeof id === 'number') journal.handled.add(id);
-      for (const u of raw.pending ?? []) {
-        if (u && typeof u.update_id === 'number' && !journal.handled.has(u.update_id)) journal.pendingById.set(u.update_id, u);
-      }
-    }
+  static async open(store: StateStore, now: () => number = Date.now): Promise<UpdateJournal> {
+    const owner = store.kind === 'sqlite' ? 'local' : `${hostname()}:${process.pid}`;
+    const journal = new UpdateJournal(store, owner, now);
+    journal.offset = journal.savedOffset = await store.getOffset(CHANNEL);
     return journal;
   }
 
-  /** Records a new update as pending; false for one we already have or have handled. */
-  accept(update: Update): boolean {
-    const id = update.update_id;
-    if (this.handled.has(id) || this.pendingById.has(id)) return false;
-    this.pendingById.set(id, update);
-    return true;
+  /** Claims a new update as pending; false for one we already have or have handled. */
+  async accept(update: Update): Promise<boolean> {
+    const claimed = await this.store.inboxClaim({
+      channel: CHANNEL,
+      updateId: String(update.update_id),
+      chatKey: legacyChatKey(update),
+      orderKey: update.update_id,
+      payload: update,
+      owner: this.owner,
+      nowMs: this.now(),
+      leaseMs: LEASE_MS,
+    });
+    if (claimed) this.inFlight++;
+    return claimed;
   }
 
-  isKnown(updateId: number): boolean {
-    return this.handled.has(updateId) || this.pendingById.has(updateId);
+  async isKnown(updateId: number): Promise<boolean> {
+    return (await this.store.inboxStatus(CHANNEL, String(updateId))) !== 'unknown';
   }
 
   advanceOffset(nextOffset: number): void {
     if (nextOffset > this.offset) this.offset = nextOffset;
   }
 
-  markHandled(updateId: number): Promise<void> {
-    this.pendingById.delete(updateId);
-    this.handled.add(updateId);
-    // Prune in batches: sorting on every update once the cap is reached would be wasteful.
-    if (this.handled.size > HANDLED_KEPT * 1.2) {
-      const oldest = [...this.handled].sort((a, b) => a - b).slice(0, this.handled.size - HANDLED_KEPT);
-      for (const id of oldest) this.handled.delete(id);
-    }
-    return this.writer.save();
+  async markHandled(updateId: number): Promise<void> {
+    await this.store.inboxMarkHandled(CHANNEL, String(updateId), this.now());
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
-  /** Pending updates in arrival order, for replay after a restart. */
-  pending(): Update[] {
-    return [...this.pendingById.values()].sort((a, b) => a.update_id - b.update_id);
+  /** Pending updates left by an earlier run (or a dead replica), in update order, for replay. */
+  async pending(): Promise<Update[]> {
+    const entries = await this.store.inboxTakeOver(CHANNEL, this.owner, this.now(), LEASE_MS, REPLAY_LIMIT);
+    const updates = entries.map((e) => e.payload).filter((u): u is Update => typeof u === 'object' && u !== null && 'update_id' in u);
+    this.inFlight += updates.length;
+    return updates;
   }
 
   get pendingCount(): number {
-    return this.pendingById.size;
+    return this.inFlight;
   }
 
-  save(): Promise<void> {
-    return this.writer.save();
+  /** Commits the offset (claims are committed as they are made). */
+  async save(): Promise<void> {
+    if (this.offset <= this.savedOffset) return;
+    const offset = this.offset;
+    await this.store.advanceOffset(CHANNEL, offset);
+    this.savedOffset = Math.max(this.savedOffset, offset);
   }
 
   flush(): Promise<void> {
-    return this.writer.flush();
+    return this.save();
   }
 }
