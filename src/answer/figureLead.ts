@@ -31,8 +31,8 @@ export const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
 /** Function words that never end a figure phrase (compared accented: "từ" ≠ "tú"). */
 const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'để', 'mà', 'thì', 'là', 'có', 'trong', 'tại', 'ở', 'đến', 'từ', 'về', 'như', 'hoặc', 'đã', 'sẽ', 'qua', 'so', 'trên', 'dưới', 'xuống', 'còn', 'lên']);
 /** Words that join a second figure to the first one ("… với 872 đảng viên", "xuống còn 20"). */
-// Up to five words may stand between ("99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên").
-const JOINERS = /^(?:[\s,]+[\p{L}\p{M}]+){0,5}?\s*,?\s+(?:với|và|trong đó|gồm|xuống còn|giảm còn|còn|lên|tăng lên|đạt|chiếm|bằng)\s+(?:[\p{L}\p{M}]+\s+){0,2}?(?=\d)/u;
+// Up to seven words may stand between ("99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên").
+const JOINERS = /^(?:[\s,]+[\p{L}\p{M}]+){0,7}?\s*,?\s+(?:với|và|trong đó|gồm|xuống còn|giảm còn|còn|lên|tăng lên|đạt|chiếm|bằng)\s+(?:[\p{L}\p{M}]+\s+){0,2}?(?=\d)/u;
 const MAX_PHRASE_CHARS = 220;
 
 const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];

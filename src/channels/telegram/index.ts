@@ -3,6 +3,7 @@ import type { KnowledgeBase } from '../../bot/knowledge.js';
 import type { CommandRegistry } from '../../bot/commands.js';
 import type { ChatExtension } from '../../bot/extension.js';
 import { openStateStore, type StateStore } from '../../state/index.js';
+import { BackgroundTask } from '../shared/background.js';
 import { ConversationCore } from '../../bot/core.js';
 import { loadMessages } from '../../bot/messages.js';
 import type { AppConfig } from '../../config.js';
@@ -27,6 +28,8 @@ export interface TelegramTuning {
   maxPendingUpdates: number;
   /** Install SIGINT/SIGTERM handlers that call stop(). */
   handleSignals: boolean;
+  /** Wait before retrying failed start-up housekeeping (setMyCommands). */
+  housekeepingRetryMs: number;
 }
 
 const DEFAULT_TUNING: TelegramTuning = {
@@ -126,9 +129,9 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   // the first answer (an API that fails setMyCommands must not delay polling).
   const housekeeping = new BackgroundTask(
     'setMyCommands',
-    async () => {
-      await client.call('setMyCommands', { commands: core.commandMenu('vi') });
-      await client.call('setMyCommands', { commands: core.commandMenu('en'), language_code: 'en' });
+    async (signal) => {
+      await client.call('setMyCommands', { commands: core.commandMenu('vi') }, { signal });
+      await client.call('setMyCommands', { commands: core.commandMenu('en'), language_code: 'en' }, { signal });
     },
     { logger, retryAfterMs: tuning.housekeepingRetryMs },
   );

@@ -70,7 +70,7 @@ export class Poller {
       if (updates.length === 0) continue;
       const fresh = [];
       for (const u of updates) {
-        if (journal.accept(u)) fresh.push(u);
+        if ((await journal.accept(u))) fresh.push(u);
         journal.advanceOffset(u.update_id + 1);
       }
       await journal.save();

@@ -91,7 +91,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
         }
         return respond(res, 400);
       }
-      if (!o.journal.accept(update)) {
+      if (!(await o.journal.accept(update))) {
         log.debug({ updateId: update.update_id }, 'duplicate webhook delivery acknowledged');
         return respond(res, 200);
       }
