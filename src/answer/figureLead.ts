@@ -127,7 +127,10 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   // figure that the question does not use say it is another quantity.
   // Only the words of this figure's own phrase: not the previous figure's unit ("15 đảng bộ trực thuộc, 698 …").
   const ownStart = Math.max(...[',', ';', ':', '(', ')'].map((c) => sentence.lastIndexOf(c, at - 1)), sentence.slice(0, at).search(/\d[^\d]*$/));
-  const leadIn = foldedWords(sentence.slice(ownStart + 1, at)).slice(-3).filter((w) => !FIGURE_LEAD_FUNCTION_WORDS.has(w));
+  // "… tổ dân phố có 19 đồng chí": what stands before "có" is the possessor, not another quantity.
+  const own = foldedWords(sentence.slice(ownStart + 1, at));
+  const afterHave = own.slice(own.lastIndexOf('co') + 1);
+  const leadIn = afterHave.slice(-3).filter((w) => !FIGURE_LEAD_FUNCTION_WORDS.has(w));
   s -= Math.min(2.4, leadIn.filter((w) => !question.has(w)).length * 0.8);
   const raw = m[0].trim();
   const target = isTargetFigure(sentence, at);

@@ -291,13 +291,13 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
       const window = tokens.slice(i, i + len);
       const phrase = window.join(' ');
       let match = ctx.names.places.has(phrase) ? phrase : undefined;
-      if (!match && window.join('').length >= 6) {
+      if (!match && window.join('').length >= 5) {
         // A typo rarely hits the first letter: compare only with places sharing it.
         match = (places.get(window[0]![0]!) ?? []).find((p) => {
           const pt = p.split(' ');
           if (pt.length !== len) return false;
           const diff = pt.filter((t, k) => t !== window[k]);
-          return diff.length === 1 && pt.every((t, k) => editDistanceAtMost1(t, window[k]!)) && pt.some((t, k) => t !== window[k] && t.length >= 4);
+          return diff.length === 1 && pt.every((t, k) => editDistanceAtMost1(t, window[k]!)) && pt.some((t, k) => t !== window[k] && (t.length >= 4 || (t.length === 3 && window[k]!.length === 2)));
         });
       }
       if (!match) continue;
