@@ -9,7 +9,7 @@ import { comparisonReplies, endBlocks, notice, questionReply, revealReply, score
 import { MAX_QUESTIONS_PER_ROUND, Rounds, type AnswerOutcome, type Participant } from './rounds.js';
 import { parseQuizTopic } from './quizTeach.js';
 import { resolveScope, topicSuggestions } from './scope.js';
-import { detectLanguage } from '../retrieval/query.js';
+import { trainerLanguage } from './language.js';
 import { summarizeReport } from './summary.js';
 
 /**
@@ -40,13 +40,6 @@ export type { PollAnswerEvent };
 
 const NUMBER_ANSWER = /^\s*(\d{1,2})\s*[.)]?\s*$/;
 
-/**
- * The trainer answers in the language the user wrote: an English alias alone ("/quiz") is not
- * English writing, so it gets Vietnamese; "/quiz lessons learned in Ha Son" gets English.
- */
-export function trainerLanguage(args: string): Language {
-  return args.trim() && detectLanguage(args) === 'en' ? 'en' : 'vi';
-}
 
 export class Trainer {
   private constructor(

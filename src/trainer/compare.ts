@@ -234,7 +234,12 @@ export function compareSides(snapshot: IndexSnapshot, args: string, options: { m
   const complete = drafts.filter((d) => d.figures.filter(Boolean).length > 1);
   const single = drafts.filter((d) => d.figures.filter(Boolean).length <= 1);
   const turns = sides.map((_, i) => single.filter((d) => d.figures[i]));
-  for (let k = 0; turns.some((t) => t.length > k); k++) for (const t of turns) if (t[k]) complete.push(t[k]);
+  for (let k = 0; turns.some((t) => t.length > k); k++) {
+    for (const t of turns) {
+      const row = t[k];
+      if (row) complete.push(row);
+    }
+  }
   drafts.splice(0, drafts.length, ...complete);
   const maxRows = options.maxRows ?? MAX_ROWS;
   const rows: ComparisonRow[] = drafts.slice(0, maxRows).map((d) => {

@@ -256,16 +256,18 @@ function* compareQuestions(snapshot: IndexSnapshot, scope: Scope, seed: string, 
   const facts = corpusFacts(snapshot);
   const bySentence = new Map<string, FigureFact[]>();
   for (const f of facts.figures) {
-    if (!f.place || !f.indicator || (f.measure !== 'ratio' && f.measure !== 'percent')) continue;
+    // "huyện Thạch Lũng 12/18, huyện Kim Khê 09/16 … xã": listed ratios carry the unit once, at the end.
+    if (!f.place || (f.measure !== 'ratio' && f.measure !== 'percent')) continue;
     bySentence.set(f.sentence.key, [...(bySentence.get(f.sentence.key) ?? []), f]);
   }
   const rng = seededRng(`${seed}|compare`);
   for (const [key, figures] of shuffle([...bySentence.entries()], rng)) {
     const s: SentenceRec = figures[0]!.sentence;
     if (!inScope(scope, s)) continue;
-    const indicator = figures[0]!.indicator;
+    const measure = `${figures[0]!.measure}|${figures[0]!.status}`;
     const byPlace = new Map<string, FigureFact>();
-    for (const f of figures) if (f.indicator === indicator && !byPlace.has(f.place!)) byPlace.set(f.place!, f);
+    for (const f of figures) if (`${f.measure}|${f.status}` === measure && !byPlace.has(f.place!)) byPlace.set(f.place!, f);
+    const unit = figures.find((f) => f.unit && f.unit !== '%')?.unit ?? '';
     if (byPlace.size < 3) continue;
     const local = seededRng(`${seed}|${key}|compare`);
     const chosen = shuffle([...byPlace.values()], local).slice(0, OPTIONS_WANTED);
@@ -279,7 +281,7 @@ function* compareQuestions(snapshot: IndexSnapshot, scope: Scope, seed: string, 
     if (new Set([answer, ...wrong]).size !== chosen.length) continue;
     const source = shortLabel(s.doc);
     const citation = citationFor(s.chunk, snapshot, s.text);
-    const what = cutWords(`${best.unit}${s.chunk.metadata.sectionPath.length ? ` (${s.chunk.metadata.sectionPath.at(-1)})` : ''}`, 150);
+    const what = cutWords(`${unit}${s.chunk.metadata.sectionPath.length ? ` (${s.chunk.metadata.sectionPath.at(-1)})` : ''}`, 150);
     const text = cutWords(tt(lang, 'quiz.compare', { source, what }), POLL_QUESTION_MAX);
     const q = assemble('compare', `${key}|compare`, text, answer, wrong, local, {
       source,

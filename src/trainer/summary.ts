@@ -226,7 +226,7 @@ export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, 
 
 /** "/tomtat 412 đầy đủ" (or "day du", "full"): the long form. */
 export function parseSummaryArgs(args: string): { query: string; full: boolean } {
-  const m = /\s*\b(?:đầy đủ|day du|full|chi tiết|chi tiet)\s*$/iu.exec(args.normalize('NFC'));
+  const m = /(?:^|\s)(?:đầy đủ|day du|full|chi tiết|chi tiet)\s*$/iu.exec(args.normalize('NFC'));
   return m ? { query: args.normalize('NFC').slice(0, m.index).trim(), full: true } : { query: args.trim(), full: false };
 }
 

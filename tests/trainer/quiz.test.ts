@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { fold } from '../../src/ingest/normalize.js';
 import { corpusFacts, figureIdentity, figureKind, sentenceFigureFacts, type SentenceRec } from '../../src/trainer/facts.js';
 import { figureDistractors, generateQuiz } from '../../src/trainer/quiz.js';
-import { POLL_LIMITS, quizPollFor } from '../../src/trainer/render.js';
 import { seededRng } from '../../src/trainer/random.js';
 import type { QuizQuestion } from '../../src/trainer/types.js';
 import { checkQuizQuestion } from './checks.js';
