@@ -40,6 +40,14 @@ export const configSchema = z.object({
   STATE_SQLITE_SYNC: z.enum(['full', 'normal']).default('full'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /**
+   * Looser access, explicit only: a listed user is answered in any group (and the group reads the
+   * answer). Default: in a group the chat itself must be on *_ALLOWED_CHATS.
+   */
+  ALLOW_LISTED_USERS_IN_ANY_GROUP: z
+    .enum(['true', 'false', '1', '0', ''])
+    .optional()
+    .transform((v) => v === 'true' || v === '1'),
   RATE_LIMIT_PER_MINUTE: int(10),
   MAX_QUESTION_CHARS: int(1000),
   MAX_UPLOAD_BYTES: int(20 * 1024 * 1024),
@@ -53,6 +61,8 @@ export const configSchema = z.object({
   TELEGRAM_WEBHOOK_PORT: int(8443),
   TELEGRAM_WEBHOOK_PATH: z.string().default('/telegram'),
   TELEGRAM_WEBHOOK_SECRET: optionalString,
+  /** Address the webhook server binds; loopback behind the reverse proxy by default. */
+  TELEGRAM_WEBHOOK_HOST: z.string().default('127.0.0.1'),
 
   ZALO_BOT_TOKEN: optionalString,
   ZALO_API_ROOT: z.url().default('https://bot-api.zaloplatforms.com'),
@@ -63,6 +73,7 @@ export const configSchema = z.object({
   ZALO_WEBHOOK_PORT: int(8444),
   ZALO_WEBHOOK_PATH: z.string().default('/zalo'),
   ZALO_WEBHOOK_SECRET: optionalString,
+  ZALO_WEBHOOK_HOST: z.string().default('127.0.0.1'),
 
   LLM_PROVIDER: z
     .enum(['openai-compatible', 'ollama', ''])

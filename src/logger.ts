@@ -20,8 +20,16 @@ const TOKEN_PATTERNS: RegExp[] = [
   /(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi,
 ];
 
+/** "scheme://user:pass@host" — credentials in an API root (TELEGRAM_API_ROOT, ZALO_API_ROOT, …). */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'\\]+@/gi;
+
+/** The URL with its userinfo part (user:password@) replaced; safe to log. */
+export function redactUrl(url: string): string {
+  return url.replace(URL_USERINFO, '$1[REDACTED]@');
+}
+
 export function redactSecrets(text: string): string {
-  let out = text;
+  let out = redactUrl(text);
   for (const secret of registeredSecrets) out = out.split(secret).join('[REDACTED]');
   out = out.replace(TOKEN_PATTERNS[0]!, '[REDACTED]');
   out = out.replace(TOKEN_PATTERNS[1]!, '/bot[REDACTED]');

@@ -5,18 +5,14 @@ import { CommandRegistry, type CommandContext, type CommandMenuEntry, type Comma
 import { loadMessages, type MessageKey, type Messages, type TemplateVars } from './messages.js';
 import { ChatStateStore, defaultStateStore } from './state.js';
 import type { StateStore } from '../state/index.js';
-import type { CallbackEvent, ChannelName, HandleHooks, IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from './types.js';
+import type { CallbackEvent, ChannelName, ChatType, HandleHooks, IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from './types.js';
 import type { ChatExtension } from './extension.js';
 import { builtinCommands } from './builtinCommands.js';
+import { isAccessAllowed, type AccessPolicy } from './access.js';
 import { displayFileName } from './fileNames.js';
 
-export interface AccessPolicy {
-  /** Empty allowedChats and allowedUsers means everyone may use the bot. */
-  allowedChats: readonly string[];
-  allowedUsers: readonly string[];
-  /** Admins may always use the bot, upload documents and /reload. */
-  admins: readonly string[];
-}
+export type { AccessPolicy } from './access.js';
+export { isAccessAllowed } from './access.js';
 
 export interface ConversationCoreOptions {
   knowledge: KnowledgeBase;
@@ -59,11 +55,6 @@ export function guessLanguage(text: string, fallback: Language): Language {
   return fallback;
 }
 
-export function isAccessAllowed(access: AccessPolicy, chatId: string, userId: string): boolean {
-  if (access.admins.includes(userId)) return true;
-  if (access.allowedChats.length === 0 && access.allowedUsers.length === 0) return true;
-  return access.allowedChats.includes(chatId) || access.allowedUsers.includes(userId);
-}
 
 function parseCommand(text: string): { name: string; args: string } | undefined {
   const m = /^\/([A-Za-z0-9_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
@@ -193,7 +184,7 @@ export class ConversationCore {
       // so is a bare answer ("2") to the chat's open quiz question.
       if (unaddressed && !known && !(!command && this.extension?.isAnswerCandidate(msg))) return [];
 
-      const gate = await this.gate(msg.chatId, msg.userId, chatLang, msg.messageId);
+      const gate = await this.gate(msg.chatId, msg.userId, msg.chatType, chatLang, msg.messageId);
       if (gate) return gate;
 
       if (msg.kind === 'document') return await this.handleUpload(msg, chatLang, hooks);
@@ -245,7 +236,8 @@ export class ConversationCore {
         this.logger?.debug({ pollId: ev.pollId }, 'answer to an unknown poll ignored');
         return;
       }
-      if (!isAccessAllowed(this.access, chatKey, ev.userId)) {
+      // A poll sent to a private chat has the voter's id as its chat (Telegram); any other is a group.
+      if (!isAccessAllowed(this.access, chatKey, ev.userId, chatKey === ev.userId ? 'private' : 'group')) {
         this.logger?.info({ chatId: chatKey, userId: ev.userId }, 'poll answer from a user outside the allow-lists ignored');
         return;
       }
@@ -275,7 +267,7 @@ export class ConversationCore {
     const chat = await this.state.get(ev.chatId);
     const lang = chat.language;
     try {
-      const gate = await this.gate(ev.chatId, ev.userId, lang, undefined);
+      const gate = await this.gate(ev.chatId, ev.userId, ev.chatType, lang, undefined);
       if (gate) return gate;
       const m = /^cite:(?:(\d+):)?(\d+)$/.exec(ev.data);
       if (!m) {
@@ -324,8 +316,8 @@ export class ConversationCore {
     if (this.ownsStore) await this.state.store.close();
   }
 
-  private async gate(chatId: string, userId: string, lang: Language, replyTo: string | undefined): Promise<Reply[] | undefined> {
-    if (!isAccessAllowed(this.access, chatId, userId)) {
+  private async gate(chatId: string, userId: string, chatType: ChatType, lang: Language, replyTo: string | undefined): Promise<Reply[] | undefined> {
+    if (!isAccessAllowed(this.access, chatId, userId, chatType)) {
       const key = `${chatId}:${userId}`;
       if (this.refused.has(key)) return [];
       // Bounded: after a flood of strangers the worst case is a second polite refusal.

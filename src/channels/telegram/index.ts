@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_WEBHOOK_HOST } from '../httpHardening.js';
 import type { KnowledgeBase } from '../../bot/knowledge.js';
 import type { CommandRegistry } from '../../bot/commands.js';
 import type { ChatExtension } from '../../bot/extension.js';
@@ -37,7 +38,8 @@ const DEFAULT_TUNING: TelegramTuning = {
   retry: {},
   limits: TELEGRAM_LIMITS,
   webhookMaxBodyBytes: 1024 * 1024,
-  webhookHost: '0.0.0.0',
+  // Behind the TLS reverse proxy; TELEGRAM_WEBHOOK_HOST to change.
+  webhookHost: DEFAULT_WEBHOOK_HOST,
   typingIntervalMs: 4500,
   maxPendingUpdates: 100,
   handleSignals: true,
@@ -96,6 +98,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     allowedChats: config.TELEGRAM_ALLOWED_CHATS,
     allowedUsers: config.TELEGRAM_ALLOWED_USERS,
     admins: config.TELEGRAM_ADMIN_USERS,
+    usersAllowedInAnyGroup: config.ALLOW_LISTED_USERS_IN_ANY_GROUP,
   };
   const maxDownloadBytes = Math.min(config.MAX_UPLOAD_BYTES, TELEGRAM_DOWNLOAD_LIMIT_BYTES);
   const store =
@@ -159,7 +162,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     const secret = config.TELEGRAM_WEBHOOK_SECRET ?? randomBytes(32).toString('hex');
     registerSecret(secret);
     webhook = await startWebhookServer({
-      host: tuning.webhookHost,
+      host: opts.tuning?.webhookHost ?? config.TELEGRAM_WEBHOOK_HOST ?? tuning.webhookHost,
       port: config.TELEGRAM_WEBHOOK_PORT,
       path: config.TELEGRAM_WEBHOOK_PATH,
       secret,

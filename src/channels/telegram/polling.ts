@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { slimUpdate, updateIdSchema } from './slimUpdate.js';
 import type { BotApiClient } from './client.js';
 import { BotApiError, CallAbortedError, describeError } from './errors.js';
 import { classifyError } from './classify.js';
@@ -69,9 +70,14 @@ export class Poller {
       }
       if (updates.length === 0) continue;
       const fresh = [];
-      for (const u of updates) {
-        if ((await journal.accept(u))) fresh.push(u);
-        journal.advanceOffset(u.update_id + 1);
+      for (const raw of updates) {
+        // Slimmed and validated like webhook deliveries; one that is not a usable update (or whose
+        // id is not a safe integer) is skipped, past it when its id allows.
+        const u = slimUpdate(raw);
+        const rawId = updateIdSchema.safeParse((raw as { update_id?: unknown } | null)?.update_id);
+        if (u && (await journal.accept(u))) fresh.push(u);
+        if (rawId.success) journal.advanceOffset(rawId.data + 1);
+        else logger.warn('getUpdates returned an update without a valid update_id; skipped');
       }
       await journal.save();
       logger.debug({ received: updates.length, fresh: fresh.length, offset: journal.offset }, 'updates received');

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { Update } from 'telegraf/types';
 import type { UpdateJournal } from './journal.js';
 import type { UpdateProcessor } from './processor.js';
+import { capConnections, parseJsonLimited, webhookServerOptions, type WebhookServerLimits } from '../httpHardening.js';
+import { slimUpdate } from './slimUpdate.js';
 
 export interface WebhookServerOptions {
   host: string;
@@ -15,6 +17,8 @@ export interface WebhookServerOptions {
   journal: UpdateJournal;
   processor: UpdateProcessor;
   logger: Logger;
+  /** Timeouts, connection cap, JSON depth (defaults: DEFAULT_WEBHOOK_LIMITS). */
+  limits?: WebhookServerLimits;
 }
 
 export interface WebhookServer {
@@ -63,7 +67,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
     res.end(status === 200 ? '{"ok":true}' : JSON.stringify({ ok: false, status }));
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(webhookServerOptions(o.limits), (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method !== 'POST' || url.pathname !== o.path) return respond(res, 404);
@@ -79,11 +83,10 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       let update: Update;
       try {
         const body = await readBody(req, o.maxBodyBytes);
-        const parsed: unknown = JSON.parse(body.toString('utf8'));
-        if (!parsed || typeof parsed !== 'object' || typeof (parsed as { update_id?: unknown }).update_id !== 'number') {
-          return respond(res, 400);
-        }
-        update = parsed as Update;
+        // Only what processing needs is kept (and journaled); ids must be safe integers.
+        const slim = slimUpdate(parseJsonLimited(body.toString('utf8'), o.limits?.maxJsonDepth));
+        if (!slim) return respond(res, 400);
+        update = slim;
       } catch (err) {
         if (err instanceof BodyTooLarge) {
           log.warn('webhook body too large');
@@ -103,7 +106,7 @@ export async function startWebhookServer(o: WebhookServerOptions): Promise<Webho
       if (!res.headersSent) respond(res, 500);
     });
   });
-  server.requestTimeout = 30_000;
+  capConnections(server, o.limits);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,6 +7,7 @@
  * ZALO_WEBHOOK_PORT/ZALO_WEBHOOK_PATH. Both modes share the same answering path.
  */
 
+import { DEFAULT_WEBHOOK_HOST } from '../httpHardening.js';
 import { randomBytes } from 'node:crypto';
 import { ConversationCore, type ChatExtension, type KnowledgeBase } from '../../bot/index.js';
 import type { AppConfig } from '../../config.js';
@@ -57,7 +58,8 @@ export const DEFAULT_ZALO_TUNING: ZaloTuning = {
   minPollIntervalMs: 1000,
   typingIntervalMs: 4000,
   drainTimeoutMs: 20_000,
-  webhookHost: '0.0.0.0',
+  // Behind the TLS reverse proxy; ZALO_WEBHOOK_HOST to change.
+  webhookHost: DEFAULT_WEBHOOK_HOST,
   webhookMaxBodyBytes: 1024 * 1024,
   maxReplayAttempts: 3,
 };
@@ -116,6 +118,7 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
       allowedChats: config.ZALO_ALLOWED_CHATS,
       allowedUsers: config.ZALO_ALLOWED_USERS,
       admins: config.ZALO_ADMIN_USERS,
+      usersAllowedInAnyGroup: config.ALLOW_LISTED_USERS_IN_ANY_GROUP,
     },
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     maxQuestionChars: config.MAX_QUESTION_CHARS,
@@ -185,7 +188,7 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
     server = new ZaloWebhookServer({
       path: config.ZALO_WEBHOOK_PATH,
       port: config.ZALO_WEBHOOK_PORT,
-      host: tuning.webhookHost,
+      host: opts.tuning?.webhookHost ?? config.ZALO_WEBHOOK_HOST ?? tuning.webhookHost,
       secretToken: secret,
       logger,
       onUpdate,

@@ -10,6 +10,7 @@
  * work: a slow 200 makes the platform retry and deliver duplicates.
  */
 
+import { capConnections, parseJsonLimited, webhookServerOptions, type WebhookServerLimits } from '../httpHardening.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,8 @@ export interface WebhookServerOptions {
   /** Records the update; resolves quickly, the answer is produced afterwards. */
   onUpdate: (update: ZaloUpdate) => Promise<void>;
   maxBodyBytes?: number;
+  /** Timeouts, connection cap, JSON depth (defaults: DEFAULT_WEBHOOK_LIMITS). */
+  limits?: WebhookServerLimits;
 }
 
 export function isValidWebhookSecret(secret: string): boolean {
@@ -52,16 +55,14 @@ export class ZaloWebhookServer {
   constructor(private readonly options: WebhookServerOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
     this.path = normalizePath(options.path);
-    this.server = http.createServer((req, res) => {
+    this.server = http.createServer(webhookServerOptions(options.limits), (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         options.logger.error({ err: describeError(err) }, 'zalo: webhook handler failed');
         if (!res.headersSent) reply(res, 500, { ok: false });
       });
     });
-    // Deliveries are small and quick; a stalled client must not hold a socket for minutes.
-    this.server.requestTimeout = 15_000;
-    this.server.headersTimeout = 10_000;
-    this.server.keepAliveTimeout = 5_000;
+    // Deliveries are small and quick; a stalled client must not hold a socket for long.
+    capConnections(this.server, options.limits);
   }
 
   async listen(): Promise<number> {
@@ -112,7 +113,7 @@ export class ZaloWebhookServer {
 
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      parsed = parseJsonLimited(body.toString('utf8'), this.options.limits?.maxJsonDepth);
     } catch {
       return reply(res, 400, { ok: false });
     }
