@@ -36,19 +36,20 @@ async function run(stateDir: string, lines: string[]): Promise<{ out: string; kb
 
 describe('console trainer', () => {
   it('runs a quiz answered by number, and prints cited summaries and comparisons', async () => {
-    const { out, kb } = await run(await newStateDir(), ['/quiz', '1', '/tomtat 381-BC/TU', '/sosanh An Giang | Kon Tum', '/trogiup']);
+    const { out, kb } = await run(await newStateDir(), ['/quiz', '1', '/tomtat 381-BC/TU', '/sosanh An Giang | Kon Tum: bí thư đồng thời là chủ tịch', '/trogiup']);
     // The question as numbered text, then the reveal with its source.
-    expect(out).toMatch(/== Question 1 ==/);
+    // "/quiz" alone is Vietnamese: the alias is not the user's language.
+    expect(out).toMatch(/== Câu 1 ==/);
     expect(out).toMatch(/\n1\) .+\n2\) /);
-    expect(out).toMatch(/Answer with a number \(1–\d\)/);
-    expect(out).toMatch(/(✅ You is right!|❌ You: not quite\.)/);
-    expect(out).toMatch(/Answer to question 1: \d\) /);
-    expect(out).toMatch(/Sources:\n\[1\] .+ — /);
+    expect(out).toMatch(/Trả lời bằng số \(1–\d\)/);
+    expect(out).toMatch(/(✅ Bạn trả lời đúng!|❌ Bạn chưa đúng\.)/);
+    expect(out).toMatch(/Đáp án câu 1: \d\) /);
+    expect(out).toMatch(/Nguồn:\n\[1\] .+ — /);
     // Summary: every line carries its section reference.
-    expect(out).toMatch(/== Tóm tắt: Báo cáo số 381-BC\/TU/);
+    expect(out).toMatch(/== Tóm tắt: Báo cáo 381-BC\/TU/);
     expect(out).toMatch(/• .+ \[[IVX]+( › \d+)?\]/);
     // Comparison: figures with numbered sources.
-    expect(out).toMatch(/== So sánh: An Giang \| Kon Tum ==/);
+    expect(out).toMatch(/== So sánh: An Giang \| Kon Tum — chủ đề/);
     expect(out).toMatch(/119\/156 xã, phường, thị trấn/);
     expect(out).toMatch(/\[\d\]/);
     expect(out).toMatch(/Nguồn:\n\[1\] .+ — .+\n\[2\] /);

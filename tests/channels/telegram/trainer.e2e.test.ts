@@ -50,7 +50,7 @@ describe('Telegram trainer', () => {
     const menu = api.callsOf('setMyCommands')[0]?.params.commands as { command: string }[];
     expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['kiemtra', 'diem', 'ketthuc', 'tomtat', 'sosanh']));
 
-    // The English alias runs the round in English.
+    // The English alias alone is not English writing: the round runs in Vietnamese.
     api.privateText(USER, '/quiz 381-BC/TU');
     const [sent] = await waitFor(() => api.sentPolls(USER.id).length === 1 && api.sentPolls(USER.id), 'quiz poll');
     const poll = sent!.params as unknown as PollParams;
@@ -60,12 +60,12 @@ describe('Telegram trainer', () => {
     expect(poll.correct_option_id).toBeGreaterThanOrEqual(0);
     expect(poll.correct_option_id).toBeLessThan(poll.options.length);
     // The explanation Telegram shows after a vote carries the citation: document and section.
-    expect(poll.explanation).toMatch(/^Answer: .+\. Source: Báo cáo số 381-BC\/TU.*, section /);
+    expect(poll.explanation).toMatch(/^Đáp án: .+\. Nguồn: Báo cáo số 381-BC\/TU.*, mục /);
     // The round notice goes as text; the question itself only as the poll.
     const texts = () => api.sentMessages(USER.id).map((m) => m.text);
     expect(texts()).toHaveLength(1);
-    expect(texts()[0]).toMatch(/Quiz round started on «381-BC\/TU»/);
-    expect(texts().join('\n')).not.toMatch(/Answer with a number/);
+    expect(texts()[0]).toMatch(/Bắt đầu vòng trắc nghiệm về «381-BC\/TU»/);
+    expect(texts().join('\n')).not.toMatch(/Trả lời bằng số/);
 
     // A vote is scored and answered with nothing (Telegram shows right/wrong itself).
     api.pollAnswer(USER, sent!.pollId, [poll.correct_option_id]);
