@@ -9,7 +9,7 @@ import { intentCues, matchesAny } from '../retrieval/intents.js';
 import { answerDocumentDetail, refersToCorpusDocument } from './documentDetails.js';
 import { chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, isTargetFigure, type FigureQuestion } from './figureLead.js';
 import { shortDocumentLabel } from './labels.js';
-import { listLead, sentenceLead } from './lists.js';
+import { isLeadIn, listLead, sentenceLead } from './lists.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
 import { LEAD_MAX_CHARS, type Answer, type Citation } from './types.js';
@@ -324,8 +324,11 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   let chosen: EvidenceSentence[] = [s1];
   let conflict = false;
   const sectionWalk = !query.wantsFigure && query.intent !== 'who' ? walkFocusedSection(query, retrieved, snapshot, view ?? buildChunkView) : undefined;
+  const leadInFollowers = !sectionWalk && (query.intent === 'list' || query.intent === 'why') ? followersOfLeadIn(query, s1, view ?? buildChunkView) : undefined;
   if (sectionWalk) {
     chosen = sectionWalk;
+  } else if (leadInFollowers) {
+    chosen = leadInFollowers;
   } else if (query.wantsFigure) {
     // Other figures for the same thing from other passages: complements, or counts that
     // disagree (another date, another report). Both are shown with their sources.
@@ -517,7 +520,7 @@ function buildLead(input: LeadInput): string {
     const name = personName(s1.text, input.snapshot.names.places);
     if (name) lead = render(lang, 'whoLead', { name });
   } else if (query.intent === 'list' || query.intent === 'why' || input.sectionWalk) {
-    const focusWords = [...new Set(query.groups.filter((g) => g.focus).flatMap((g) => (g.alternatives[0] ?? []).filter((t) => !t.includes('_'))))];
+    const focusWords = focusWordsOf(query);
     const items = listLead({ sentences: chosen.map((c) => c.text), wantsNames: query.intent === 'list' && asksForNames(query), focusWords });
     if (items) lead = render(lang, 'listLead', { items });
   }
@@ -536,6 +539,24 @@ function asksForNames(query: AnalyzedQuery): boolean {
 function askedDocTypeCode(query: AnalyzedQuery): string | undefined {
   const f = fold(query.normalized);
   return [...intentCues().docTypeCodes].find(([type]) => f.includes(type))?.[1];
+}
+
+const LEAD_IN_FOLLOWERS = 4;
+
+/** The focus words of a list or why question ("kho", "khan"). */
+function focusWordsOf(query: AnalyzedQuery): string[] {
+  return [...new Set(query.groups.filter((g) => g.focus).flatMap((g) => (g.alternatives[0] ?? []).filter((t) => !t.includes('_'))))];
+}
+
+/**
+ * "… vẫn còn những khó khăn. Khối lượng công việc … Người kiêm nhiệm chỉ được …": when the best
+ * sentence announces what is asked, its items are the sentences that follow it in the passage.
+ */
+function followersOfLeadIn(query: AnalyzedQuery, s1: EvidenceSentence, view: (chunk: Chunk) => ChunkView): EvidenceSentence[] | undefined {
+  if (!isLeadIn(s1.text, focusWordsOf(query))) return undefined;
+  const after = view(s1.chunk).sentences.filter((x) => x.start > s1.start).slice(0, LEAD_IN_FOLLOWERS);
+  if (!after.length) return undefined;
+  return [s1, ...after.map((x) => ({ ...s1, text: x.text, start: x.start }))];
 }
 
 /** A refusal's lead is the refusal itself. */

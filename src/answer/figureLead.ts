@@ -35,7 +35,7 @@ const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'đ
 const JOINERS = /^(?:[\s,]+[\p{L}\p{M}]+){0,7}?\s*,?\s+(?:với|và|trong đó|gồm|xuống còn|giảm còn|còn|lên|tăng lên|đạt|chiếm|bằng)\s+(?:[\p{L}\p{M}]+\s+){0,2}?(?=\d)/u;
 const MAX_PHRASE_CHARS = 220;
 
-const foldedWords = (text: string) => fold(text).match(/[a-z]+/g) ?? [];
+const foldedWords = (text: string): string[] => fold(text).match(/[a-z]+/g) ?? [];
 
 /** Words that may stand right before a figure without saying what it counts ("có", "được", "lên", "khoảng"). */
 const FIGURE_LEAD_FUNCTION_WORDS = new Set(intentCues().figureLeadIn);

@@ -122,7 +122,7 @@ export interface ListLeadInput {
 }
 
 /** "… vẫn còn những khó khăn." / "… một số bài học kinh nghiệm sau:" introduces items rather than being one. */
-function isLeadIn(item: string, focusWords: readonly string[]): boolean {
+export function isLeadIn(item: string, focusWords: readonly string[]): boolean {
   const f = fold(item).replace(/[^a-z0-9 ]+/g, ' ').trim();
   if (/:\s*$/.test(item)) return true;
   const tail = f.split(/\s+/).slice(-4).join(' ');
