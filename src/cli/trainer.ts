@@ -12,17 +12,17 @@ import type { QuizQuestion } from '../trainer/types.js';
 /**
  * Trainer tools from the command line, on the same index as the bot:
  *   tsx src/cli/trainer.ts quiz [topic] [--count N] [--seed S] [--json] [--lang vi|en]
- *   tsx src/cli/trainer.ts summary <document> [--json]
- *   tsx src/cli/trainer.ts compare "A | B[: topic]" [--json]
+ *   tsx src/cli/trainer.ts summary <document> [đầy đủ] [--full] [--json]
+ *   tsx src/cli/trainer.ts compare "A | B [| C][: topic]" [--json]
  * `quiz --json` prints one JSON object per question, ask-style, so quizzes can be checked:
  *   {question, options, answer, explanation, citations: [{document, title, section, quote}]}.
  */
 
 const USAGE = [
   'Cách dùng / usage:',
-  '  tsx src/cli/trainer.ts quiz [chủ đề] [--count N] [--seed S] [--json] [--lang vi|en]',
-  '  tsx src/cli/trainer.ts summary <văn bản> [--json]',
-  '  tsx src/cli/trainer.ts compare "A | B[: chủ đề]" [--json]',
+  '  tsx src/cli/trainer.ts quiz [bài học|số liệu|văn bản|so sánh] [chủ đề] [--count N] [--seed S] [--json] [--lang vi|en]',
+  '  tsx src/cli/trainer.ts summary <văn bản> [đầy đủ] [--full] [--json]',
+  '  tsx src/cli/trainer.ts compare "A | B [| C][: chủ đề]" [--json]',
 ].join('\n');
 
 export function quizJson(q: QuizQuestion): {
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   }
 
   if (command === 'summary') {
-    const result = summarizeReport(snapshot, text);
+    const result = summarizeReport(snapshot, text, { full: args.flags.has('full') });
     if (json) write(JSON.stringify(result));
     else for (const r of summaryReplies(result, lang)) write(`${replyToPlain(r)}\n`);
     return;
