@@ -7,7 +7,8 @@ import { createLogger, registerSecret } from '../logger.js';
 import { startConsole } from '../channels/console/index.js';
 import { startTelegram } from '../channels/telegram/index.js';
 import { startZalo } from '../channels/zalo/index.js';
-import { parseArgs } from './args.js';
+import { flagString, parseArgs, type ParsedArgs } from './args.js';
+import { watchCorpus, type CorpusWatcher } from '../app/corpusWatcher.js';
 import { openAssistant } from './common.js';
 import { TrainerExtension } from '../trainer/extension.js';
 import type { Logger } from '../logger.js';
@@ -35,6 +36,16 @@ function trainerFor(channel: ChannelName, assistant: ReportAssistant, config: Ap
   });
 }
 
+/** Documents added to, changed in or removed from corpus/ are indexed without a /reload. */
+function watchForDocuments(assistant: ReportAssistant, args: ParsedArgs, config: AppConfig, logger: Logger): CorpusWatcher {
+  return watchCorpus({
+    corpusDir: flagString(args, 'corpus') ?? config.CORPUS_DIR,
+    reload: () => assistant.reload(),
+    onReloaded: (report) => logger.info({ report }, 'corpus changed: index reloaded'),
+    onError: (err) => logger.warn({ err }, 'corpus changed but the reload failed; the previous index is still served'),
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   registerSecret(config.TELEGRAM_BOT_TOKEN);
@@ -51,7 +62,12 @@ async function main(): Promise<void> {
     }
     const assistant = await openAssistant(args, config);
     const extension = await trainerFor('console', assistant, config, logger);
-    await startConsole({ knowledge: assistant, stateDir: config.STATE_DIR, extension });
+    const watcher = watchForDocuments(assistant, args, config, logger);
+    try {
+      await startConsole({ knowledge: assistant, stateDir: config.STATE_DIR, extension });
+    } finally {
+      watcher.close();
+    }
     return;
   }
 
@@ -69,6 +85,8 @@ async function main(): Promise<void> {
     handles.push({ name: 'zalo', stop: () => zalo.stop() });
     logger.info({ mode: zalo.mode }, 'zalo started');
   }
+  const watcher = watchForDocuments(assistant, args, config, logger);
+  handles.push({ name: 'corpus watcher', stop: async () => watcher.close() });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
