@@ -130,6 +130,7 @@ export class ReportAssistant implements KnowledgeBase {
       ...(d.meta.number ? { number: d.meta.number } : {}),
       ...(d.meta.issuer ?? d.meta.outlet ? { issuer: d.meta.issuer ?? d.meta.outlet } : {}),
       ...(d.meta.date ? { date: d.meta.date } : {}),
+      ...(d.meta.signer ?? d.meta.author ? { signer: d.meta.signer ?? d.meta.author } : {}),
       sectionCount: d.sections.length,
       footnoteCount: d.footnotes.length,
     }));

@@ -54,6 +54,7 @@ export function builtinCommands(): CommandDefinition[] {
                 number: d.number ?? unknown,
                 issuer: d.issuer ?? unknown,
                 date: d.date ?? unknown,
+                signer: d.signer ?? unknown,
                 sections: d.sectionCount,
               }),
             }),

@@ -32,6 +32,7 @@ const DOCUMENTS: DocumentSummary[] = [
     number: '381-BC/TU',
     issuer: 'Tỉnh ủy Kon Tum',
     date: '2019-03-20',
+    signer: 'Y Mửi',
     sectionCount: 12,
     footnoteCount: 3,
   },

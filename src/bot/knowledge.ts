@@ -8,6 +8,8 @@ export interface DocumentSummary {
   number?: string;
   issuer?: string;
   date?: string;
+  /** Who signed it (reports) or wrote it (articles). */
+  signer?: string;
   sectionCount: number;
   footnoteCount: number;
 }

@@ -106,6 +106,7 @@ describe('ConversationCore', () => {
       expect(t).toContain('Tỉnh ủy Kon Tum');
       expect(t).toContain('2019-03-20');
       expect(t).toMatch(/12 (mục|sections)/);
+      expect(t).toMatch(/(người ký|signed by): Y Mửi/);
     }
     expect((await core.handleMessage(msg({ text: '/sources' })))[0]?.language).toBe('en');
   });
