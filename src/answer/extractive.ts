@@ -354,6 +354,10 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
     }
   }
 
+  // "Chọn 03 xã làm thí điểm¹" with the communes in note 1: a list's items may sit in the note of its sentence.
+  if (query.intent === 'list' || query.intent === 'why') {
+    for (const note of anchoredFootnotes(s1, snapshot)) if (!chosen.some((c) => c.chunk.id === note.chunk.id)) chosen.splice(1, 0, note);
+  }
   // Citations in order of first use; sentences of one passage kept in document order.
   const byChunk = new Map<string, EvidenceSentence[]>();
   for (const s of chosen) byChunk.set(s.chunk.id, [...(byChunk.get(s.chunk.id) ?? []), s]);
@@ -542,6 +546,22 @@ function askedDocTypeCode(query: AnalyzedQuery): string | undefined {
 }
 
 const LEAD_IN_FOLLOWERS = 4;
+
+/** The footnotes anchored in a sentence, as evidence of their own. */
+function anchoredFootnotes(sentence: EvidenceSentence, snapshot: IndexSnapshot): EvidenceSentence[] {
+  const m = sentence.chunk.metadata;
+  if (m.kind !== 'body') return [];
+  const out: EvidenceSentence[] = [];
+  for (const n of m.footnoteRefs) {
+    const note = snapshot.chunkById.get(`${m.documentId}#fn${n}`);
+    const anchor = note?.metadata.anchorSentence ?? '';
+    if (!note || !anchor) continue;
+    const a = fold(anchor).slice(0, 60);
+    if (!fold(sentence.text).includes(a) && !fold(anchor).includes(fold(sentence.text).slice(0, 60))) continue;
+    out.push({ ...sentence, chunk: note, text: note.text, start: 0 });
+  }
+  return out;
+}
 
 /** The focus words of a list or why question ("kho", "khan"). */
 function focusWordsOf(query: AnalyzedQuery): string[] {

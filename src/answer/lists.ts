@@ -78,6 +78,8 @@ export function itemsOf(sentence: string): string[] {
 }
 
 let namedRe: RegExp | undefined;
+/** A capitalised name of two or more words standing alone ("Nà Sang", "Thạch Bình (huyện …)"). */
+const BARE_NAME = /^(\p{Lu}[\p{L}\p{M}'’]*(?:\s+\p{Lu}[\p{L}\p{M}'’]*)+(?:\s*\([^)]{1,60}\))?)/u;
 
 /** A place marker and the capitalised name after it ("huyện Tri Tôn", "Xã Đăk Pét (huyện Đăk Glei)"). */
 function namedItemRe(): RegExp {
@@ -102,9 +104,11 @@ export function namedItems(items: readonly string[]): string[] | undefined {
   let run: string[] = [];
   for (const part of parts) {
     const m = namedItemRe().exec(part);
-    const name = m?.[1]?.trim();
+    let name = m?.[1]?.trim();
+    // "các xã Lũng Cao, Nà Sang và Thạch Bình": after a marked name, bare names share its marker.
+    if (!name && run.length) name = BARE_NAME.exec(part.trim())?.[1];
     // The name must start with a capital after its marker: "xã thực hiện" is not a name.
-    if (name && /\s\p{Lu}/u.test(name)) {
+    if (name && (/\s\p{Lu}/u.test(name) || (run.length > 0 && /^\p{Lu}/u.test(name)))) {
       run.push(name);
       if (run.length > best.length) best = [...run];
     } else run = [];
