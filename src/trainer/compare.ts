@@ -66,6 +66,8 @@ interface SideScope {
   side: ComparisonSide;
   /** Folded place the side is about, when it is a place: figures of other places named in a clause are not its own. */
   place?: string;
+  /** The place is a province somewhere in the corpus: a district of the same name is another unit. */
+  provincial?: boolean;
 }
 
 const YEAR_AT_END = /^(.*?)[\s,]*\b((?:19|20)\d{2})$/u;
@@ -80,12 +82,13 @@ function resolveSide(snapshot: IndexSnapshot, query: string): SideScope | undefi
     const documents = new Set([...base.scope.documents].filter((id) => snapshot.documentById.get(id)?.meta.date?.startsWith(year)));
     if (!documents.size) return undefined;
     const scope: Scope = { ...base.scope, kind: 'period', query, label: `${base.scope.label} ${year}`, documents, chunkIds: new Set() };
-    return { scope, side: sideOf(scope), ...(base.place ? { place: base.place } : {}) };
+    return { scope, side: sideOf(scope), ...(base.place ? { place: base.place, provincial: base.provincial } : {}) };
   }
   const scope = resolveScope(snapshot, query);
   if (!scope || scope.kind === 'all') return undefined;
   const place = scope.kind === 'place' ? topicTokens(query).join(' ') : undefined;
-  return { scope, side: sideOf(scope), ...(place ? { place } : {}) };
+  const provincial = place ? Boolean(corpusFacts(snapshot).placeLevels.get(place)?.has('province')) : false;
+  return { scope, side: sideOf(scope), ...(place ? { place, provincial } : {}) };
 }
 
 /**
@@ -102,7 +105,7 @@ function narrowPeriodsToCommonPlace(snapshot: IndexSnapshot, sides: SideScope[])
     const documents = new Set([...s.scope.documents].filter((id) => fold(snapshot.documentById.get(id)?.meta.place ?? '') === place));
     const display = [...documents].map((id) => snapshot.documentById.get(id)?.meta.place).find(Boolean) ?? '';
     const scope: Scope = { ...s.scope, documents, label: `${display} ${s.scope.label}`.trim() };
-    return { scope, side: sideOf(scope), place };
+    return { scope, side: sideOf(scope), place, provincial: Boolean(corpusFacts(snapshot).placeLevels.get(place)?.has('province')) };
   });
 }
 
@@ -115,6 +118,8 @@ function sideOf(scope: Scope): ComparisonSide {
 function belongsTo(s: SideScope, f: FigureFact): boolean {
   if (!inScope(s.scope, f.sentence)) return false;
   if (!s.place) return true;
+  // "thành phố Hà Sơn giảm 03 đơn vị" in a report on the province of Hà Sơn is the city's figure.
+  if (s.provincial && f.place === s.place && f.placeLevel && f.placeLevel !== 'province') return false;
   if (f.place) return f.place === s.place;
   // Passages of other documents that name the place count only where the figure is attributed to it.
   return s.scope.documents.has(f.sentence.doc.meta.id);

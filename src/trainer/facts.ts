@@ -69,6 +69,8 @@ export interface FigureFact {
   concept: string[];
   /** Folded place named in the figure's own clause ("huyện Kim Khê 09/16" → "kim khe"), if any. */
   place?: string;
+  /** The level its marker gives that place in the clause ("thành phố Hà Sơn" → district). */
+  placeLevel?: PlaceLevel;
 }
 
 export type FigureStatus = 'actual' | 'target';
@@ -252,7 +254,9 @@ function timeOf(text: string, at: number, end: number, docYear: number | undefin
 
 function measureOf(text: string, at: number, kind: FigureKind): FigureMeasure {
   const lead = fold(text.slice(Math.max(0, at - 14), at));
-  if (/\btu\s*$/.test(lead) && /\b(giam|tang)\b/.test(fold(text.slice(Math.max(0, at - 24), at)))) return 'previous';
+  // "giảm từ 48 xuống còn 20", "toàn tỉnh từ 152 xã … còn 131 xã": the old value of a change.
+  const changeAhead = /^[^;.]{0,50}?\b(con|xuong|len)\s+\d/.test(fold(text.slice(at + 1, at + 70)));
+  if (/\btu\s*$/.test(lead) && (changeAhead || /\b(giam|tang)\b/.test(fold(text.slice(Math.max(0, at - 24), at))))) return 'previous';
   // "(đạt 76,28%)", "(tăng 8,59% so với năm 2008)": a share that qualifies the figure before it.
   if (kind === 'percent' && /\(\s*(?:[\p{L}]+\s+){0,3}$/u.test(text.slice(Math.max(0, at - 20), at))) return 'qualifier';
   if (/\b(giam|tang)( duoc| them)?\s*$/.test(lead)) return 'change';
@@ -493,7 +497,10 @@ function attributePlaces(figures: FigureFact[], places: readonly PlaceFact[]): v
       if (between.length > 45 || /[;:]/.test(between) || /\d/.test(between)) continue;
       if (!best || p.at > best.at) best = p;
     }
-    if (best) f.place = best.folded;
+    if (best) {
+      f.place = best.folded;
+      if (best.level && levelBefore(best.sentence.text, best.at)) f.placeLevel = best.level;
+    }
   }
 }
 

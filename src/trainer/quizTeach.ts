@@ -210,7 +210,7 @@ function* sourceQuestions(snapshot: IndexSnapshot, scope: Scope, seed: string, l
     if (new Set([answer, ...labels]).size !== labels.length + 1) continue;
     const citation = citationFor(s.chunk, snapshot, s.text);
     const text = tt(lang, 'quiz.source', { passage: cutWords(s.text, POLL_QUESTION_MAX - tt(lang, 'quiz.source', { passage: '' }).length) });
-    const q = assemble('source', `${s.key}|source`, text, answer, labels, local, {
+    const q = assemble('source', s.key, text, answer, labels, local, {
       source: answer,
       citation,
       explanation: tt(lang, 'quiz.explainSource', { answer, section: citation.section, quote: s.text }),
@@ -283,7 +283,7 @@ function* compareQuestions(snapshot: IndexSnapshot, scope: Scope, seed: string, 
     const citation = citationFor(s.chunk, snapshot, s.text);
     const what = cutWords(`${unit}${s.chunk.metadata.sectionPath.length ? ` (${s.chunk.metadata.sectionPath.at(-1)})` : ''}`, 150);
     const text = cutWords(tt(lang, 'quiz.compare', { source, what }), POLL_QUESTION_MAX);
-    const q = assemble('compare', `${key}|compare`, text, answer, wrong, local, {
+    const q = assemble('compare', key, text, answer, wrong, local, {
       source,
       citation,
       explanation: tt(lang, 'quiz.explainCompare', { answer, figure: best.raw, source, section: citation.section, quote: s.text }),

@@ -173,7 +173,8 @@ export function summarizeDocument(snapshot: IndexSnapshot, doc: ParsedDocument, 
   const sections = doc.sections.map((s) => {
     const pathKey = s.path.join(' › ');
     const role = sectionRole(s.path);
-    const ranked = sectionCandidates(snapshot, doc, pathKey).sort((a, b) => b.score - a.score);
+    // Sentences that only cite the order behind the report score below zero and are left out.
+    const ranked = sectionCandidates(snapshot, doc, pathKey).filter((c) => c.score > 0).sort((a, b) => b.score - a.score);
     return { path: s.path, ref: sectionRef(s.path), role, ranked, chosen: [] as Candidate[], shown: false };
   });
   // Articles without headings have one section: give it room for more than two lines.
