@@ -19,6 +19,7 @@ const run = promisify(execFile);
 export const OCR_PACKAGES = 'tesseract-ocr tesseract-ocr-vie poppler-utils';
 export const REASON_OCR_MISSING = `PDF bản quét, cần OCR: cài đặt gói ${OCR_PACKAGES} (apt-get install ${OCR_PACKAGES}) / scanned PDF: install ${OCR_PACKAGES} to read it`;
 export const REASON_OCR_FAILED = 'PDF bản quét: OCR thất bại / OCR failed';
+export const REASON_OCR_EMPTY = 'PDF bản quét: OCR không đọc được chữ nào / scanned PDF: OCR found no text';
 
 export interface OcrPageEvent {
   /** 1-based page number in the PDF. */

@@ -38,7 +38,7 @@ import {
   type LayoutTolerance,
   type Segment,
 } from './layout.js';
-import { cleanOcrParagraphs, ocrAvailable, ocrPages, REASON_OCR_MISSING, type OcrOptions } from './ocr.js';
+import { cleanOcrParagraphs, ocrAvailable, ocrPages, REASON_OCR_EMPTY, REASON_OCR_FAILED, REASON_OCR_MISSING, type OcrOptions } from './ocr.js';
 
 export const REASON_ENCRYPTED_PDF = 'PDF được mã hóa / encrypted PDF';
 export const REASON_CORRUPT_PDF = 'PDF hỏng / corrupt PDF';
@@ -413,7 +413,15 @@ async function readTextLayer(content: Buffer): Promise<TextLayer> {
 
 /** Reads pages without a text layer through OCR, in place. */
 async function ocrEmptyPages(content: Buffer, layer: TextLayer, options: OcrOptions): Promise<OcrStats> {
-  const result = await ocrPages(content, layer.emptyPages, options);
+  let result;
+  try {
+    result = await ocrPages(content, layer.emptyPages, options);
+  } catch (err) {
+    // A program that crashed or ran past its time limit on this file: the file is skipped, the
+    // reason says why (the first line of the error, without the scratch paths' noise).
+    const detail = err instanceof Error ? (err as Error & { killed?: boolean }).killed ? 'quá thời gian / timed out' : (err.message.split('\n')[0] ?? '') : String(err);
+    throw new UnsupportedDocumentError(`${REASON_OCR_FAILED} (${detail.slice(0, 200)})`, { cause: err });
+  }
   for (const [p, page] of result.pages) {
     layer.pages[p - 1] = { ...page, ocr: true };
   }
@@ -479,7 +487,7 @@ export async function loadPdf(content: Buffer, options: PdfOptions = {}): Promis
     return { start, end: originalText.length };
   };
   for (const para of paragraphs) blocks.push({ text: para.text, ...append(para.text), footnoteAnchors: para.anchors });
-  if (!blocks.length) throw new UnsupportedDocumentError(REASON_NO_TEXT_PDF);
+  if (!blocks.length) throw new UnsupportedDocumentError(ocr ? REASON_OCR_EMPTY : REASON_NO_TEXT_PDF);
   for (const f of notes) if (f.text) footnotes.push({ n: f.n, text: f.text, ...append(f.text) });
   // A footnote whose text came out empty is gone; so must be its anchors.
   const defined = new Set(footnotes.map((f) => f.n));

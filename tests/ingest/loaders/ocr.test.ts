@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { loadPdf, REASON_NO_TEXT_PDF } from '../../../src/ingest/loaders/pdf.js';
-import { inkImage, ocrAvailable, otsuThreshold, parseTesseractTsv, repairRomanSequence, REASON_OCR_MISSING, type OcrPageEvent } from '../../../src/ingest/loaders/ocr.js';
+import { inkImage, ocrAvailable, otsuThreshold, parseTesseractTsv, repairRomanSequence, REASON_OCR_FAILED, REASON_OCR_MISSING, type OcrPageEvent } from '../../../src/ingest/loaders/ocr.js';
 import { buildDocument } from '../../../src/ingest/structure.js';
 import { fold } from '../../../src/ingest/normalize.js';
 import { makeLayoutPdf } from './pdfLayoutFixtures.js';
@@ -79,6 +79,21 @@ describe('OCR of scanned PDFs', () => {
     expect(why).toBe(REASON_OCR_MISSING);
     expect(why).toContain('tesseract-ocr tesseract-ocr-vie poppler-utils');
     expect(await reason(loadPdf(scan, { ocr: false }))).toBe(REASON_NO_TEXT_PDF);
+  }, 60_000);
+});
+
+describe('OCR failures', () => {
+  it.skipIf(!available)('skips a scan with a reason when Tesseract fails on it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ocr-broken-'));
+    try {
+      // Installed (it lists the language) but crashes on every page.
+      const broken = path.join(dir, 'tesseract');
+      await fs.writeFile(broken, '#!/bin/sh\nif [ "$1" = "--list-langs" ]; then echo vie; exit 0; fi\necho "segfault" >&2\nexit 3\n', { mode: 0o755 });
+      const why = await reason(loadPdf(await makeScannedReport(), { ocr: { tesseractPath: broken } }));
+      expect(why).toMatch(new RegExp(`^${REASON_OCR_FAILED.replace(/[()/]/g, '\\$&')} \\(`));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

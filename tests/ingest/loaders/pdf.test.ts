@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { groupLines, loadPdf, plainText, REASON_CORRUPT_PDF, REASON_ENCRYPTED_PDF, REASON_NO_TEXT_PDF } from '../../../src/ingest/loaders/pdf.js';
 import { makeCorruptDocx, makeEncryptedPdf, makeFootnotePdf, makeImageOnlyPdf, makeStyledPdf, makeTextPdf, makeUnicodePdf, pdfSafeText } from '../../fixtures/makeFixtures.js';
 import { reason } from './helpers.js';
+import { ocrAvailable, REASON_OCR_EMPTY, REASON_OCR_MISSING } from '../../../src/ingest/loaders/ocr.js';
 import { collectUnhandledRejections } from '../../helpers.js';
 
 
@@ -113,9 +114,11 @@ describe('loadPdf', () => {
     expect(await reason(loadPdf(makeEncryptedPdf()))).toBe(REASON_ENCRYPTED_PDF);
   });
 
-  it('rejects a scanned (image-only) PDF', async () => {
-    expect(await reason(loadPdf(await makeImageOnlyPdf()))).toBe(REASON_NO_TEXT_PDF);
-  });
+  it('rejects a scanned (image-only) PDF without OCR, and one whose images hold no text with it', async () => {
+    const scan = await makeImageOnlyPdf();
+    expect(await reason(loadPdf(scan, { ocr: false }))).toBe(REASON_NO_TEXT_PDF);
+    expect(await reason(loadPdf(scan))).toBe((await ocrAvailable()) ? REASON_OCR_EMPTY : REASON_OCR_MISSING);
+  }, 60_000);
 
   it('rejects a PDF with only page numbers as text', async () => {
     expect(await reason(loadPdf(await makeTextPdf([''], { pageNumbers: true })))).toBe(REASON_NO_TEXT_PDF);
