@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { checkDocument, ingestCorpus, indexIsStale, type IngestSummary } from '../ingest/pipeline.js';
+import { quarantine } from '../ingest/quarantine.js';
+import type { ParseLimits } from '../ingest/worker/isolatedParse.js';
 import { maxBytesFor, SUPPORTED_EXTENSIONS } from '../ingest/loaders/index.js';
 import { checkZipSafety } from '../ingest/loaders/zipGuard.js';
 import { UnsupportedDocumentError } from '../ingest/loaders/types.js';
@@ -45,6 +48,8 @@ export interface AssistantOptions {
   autoIngest?: boolean;
   /** Where uploads wait while they are checked; outside corpus/. Default: beside the index. */
   stagingDir?: string;
+  /** Limits of the isolated DOCX/PDF parser (default DEFAULT_PARSE_LIMITS). */
+  parseLimits?: ParseLimits;
 }
 
 export class ReportAssistant implements KnowledgeBase {
@@ -61,7 +66,10 @@ export class ReportAssistant implements KnowledgeBase {
     const leftovers = await cleanUploadLeftovers(options.corpusDir, options.stagingDir ?? defaultStagingDir(options.indexDir));
     if (leftovers.length) options.logger?.warn({ files: leftovers.length }, 'unfinished uploads of an earlier run removed');
     if (options.autoIngest !== false && (await indexIsStale(options.corpusDir, options.indexDir, options.embedderFactory.id))) {
-      const summary = await ingestCorpus({ corpusDir: options.corpusDir, indexDir: options.indexDir, embedderFactory: options.embedderFactory });
+      const summary = await ingestCorpus({
+        corpusDir: options.corpusDir, indexDir: options.indexDir, embedderFactory: options.embedderFactory,
+        ...(options.parseLimits ? { parseLimits: options.parseLimits } : {}),
+      });
       options.logger?.info({ documents: summary.documents, chunks: summary.chunks, skipped: summary.skipped.length }, 'index built');
     }
     await assistant.load();
@@ -178,8 +186,13 @@ export class ReportAssistant implements KnowledgeBase {
     }
     const staged = await stageUpload(this.stagingDir, name, content);
     try {
-      const check = await checkDocument(name, content);
-      if (!check.ok) throw new IngestRejected(check.reason, name);
+      const check = await checkDocument(name, content, this.options.parseLimits ? { parseLimits: this.options.parseLimits } : {});
+      if (!check.ok) {
+        // A parse that crashed is recorded like one found in corpus/: were the same bytes copied in
+        // by hand, start-up would not parse them again.
+        if (check.crashed) await quarantine(corpusDir, createHash('sha256').update(content).digest('hex'), { file: name, reason: check.reason, at: new Date().toISOString() });
+        throw new IngestRejected(check.reason, name);
+      }
       const previousVersion = conflict ? await keepVersion(corpusDir, conflict.existing) : undefined;
       await commitUpload(corpusDir, staged, name);
       const summary = await this.ingest();
@@ -226,7 +239,8 @@ export class ReportAssistant implements KnowledgeBase {
   }
 
   private async ingest(): Promise<IngestSummary> {
-    const summary = await ingestCorpus({ corpusDir: this.options.corpusDir, indexDir: this.options.indexDir, embedderFactory: this.options.embedderFactory });
+    const { corpusDir, indexDir, embedderFactory, parseLimits } = this.options;
+    const summary = await ingestCorpus({ corpusDir, indexDir, embedderFactory, ...(parseLimits ? { parseLimits } : {}) });
     await this.load();
     return summary;
   }

@@ -11,7 +11,8 @@ import { IngestRejected } from '../../src/bot/knowledge.js';
 import { ConversationCore } from '../../src/bot/core.js';
 import { normalizeUploadName } from '../../src/bot/fileNames.js';
 import { ingestCorpus } from '../../src/ingest/pipeline.js';
-import { closeParserWorker } from '../../src/ingest/worker/isolatedParse.js';
+import { closeParserWorker, DEFAULT_PARSE_LIMITS } from '../../src/ingest/worker/isolatedParse.js';
+import { makeHeavyDocx } from '../drills/hostileFixtures.js';
 import { localEmbedderFactory } from '../../src/index/embedder.js';
 import { repoRoot, tempDir } from '../helpers.js';
 
@@ -134,6 +135,22 @@ describe('item 4: replacing is explicit and reversible; names are cleaned', () =
     expect(clean.ok && clean.name).toBe('baocaotxt.exe.docx');
     const err = await rejection(assistant.addDocument(hostile, Buffer.from('PK not a docx')));
     expect(err.file).not.toMatch(/[\u0000-\u001f\u202a-\u202e\u2066-\u2069]/);
+  });
+});
+
+describe('item 1 (upload side): a DOCX that runs the parser out of memory', () => {
+  it('is refused with the reason, recorded in quarantine, and the bot keeps answering', async () => {
+    const root = tempDir('uploads-heavy-');
+    const corpusDir = path.join(root, 'corpus');
+    await fs.mkdir(corpusDir);
+    await fs.writeFile(path.join(corpusDir, 'bao-cao.txt'), ORIGINAL);
+    const assistant = await ReportAssistant.open({ corpusDir, indexDir: path.join(root, 'index'), embedderFactory: factory, parseLimits: { ...DEFAULT_PARSE_LIMITS, heapMb: 48 } });
+    const err = await rejection(assistant.addDocument('nang.docx', makeHeavyDocx(120_000)));
+    expect(err.reason).toMatch(/bộ nhớ/);
+    expect(await visibleCorpus(corpusDir)).toEqual(['bao-cao.txt']);
+    const record = JSON.parse(await fs.readFile(path.join(corpusDir, '.rejected', 'quarantine.json'), 'utf8')) as { entries: Record<string, { file: string }> };
+    expect(Object.values(record.entries).map((e) => e.file)).toEqual(['nang.docx']);
+    expect((await assistant.ask('Tỉnh hoàn thành bao nhiêu xã?')).answer.text).toContain('119');
   });
 });
 
