@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadSource, SUPPORTED_EXTENSIONS, maxBytesFor } from './loaders/index.js';
 import { UnsupportedDocumentError } from './loaders/types.js';
 import { buildDocument } from './structure.js';
-import { REASON_OCR_MISSING } from './loaders/ocr.js';
+import { REASON_OCR_MISSING, ocrAvailable } from './loaders/ocr.js';
 import { capChunks, DEFAULT_CHUNK_CAP, type ChunkCap } from './chunkCap.js';
 import { removeInstructionLike } from './instructionLike.js';
 import { quarantine, readQuarantine, QUARANTINE_DIR, type QuarantineEntry } from './quarantine.js';
@@ -474,6 +474,8 @@ export async function indexIsStale(corpusDir: string, indexDir: string, embedder
     // Gone between the listing and now: the index is out of date either way.
     if (!stat || stat.size !== before.sizeBytes) return true;
     if (before.skipped && !before.sha256) continue;
+    // A scan skipped for want of OCR packages is worth reading once they are installed.
+    if (before.skipped === REASON_OCR_MISSING && (await ocrAvailable())) return true;
     const sidecar = await readSidecar(corpusDir, rel);
     const content = await fs.readFile(abs).catch(() => undefined);
     if (!content) return true;
