@@ -379,9 +379,9 @@ function buildTrueFalse(t: Target, facts: CorpusFacts, snapshot: IndexSnapshot, 
 }
 
 /** The order kinds come in, so a round mixes teaching points, figures, names and documents. */
-const KIND_CYCLE: readonly (QuestionKind | 'entity')[] = ['item', 'figure', 'source', 'compare', 'item', 'truefalse', 'signer', 'figure', 'item', 'entity', 'issuer'];
+const KIND_CYCLE: readonly (QuestionKind | 'entity')[] = ['item', 'figure', 'source', 'compare', 'item', 'truefalse', 'signer', 'figure', 'item', 'entity', 'issuer', 'year'];
 const ENTITY_KINDS: readonly QuestionKind[] = ['place', 'docnumber', 'body'];
-const ALL_KINDS: readonly QuestionKind[] = ['item', 'figure', 'source', 'compare', 'truefalse', 'signer', 'issuer', 'place', 'docnumber', 'body'];
+const ALL_KINDS: readonly QuestionKind[] = ['item', 'figure', 'source', 'compare', 'truefalse', 'signer', 'issuer', 'year', 'place', 'docnumber', 'body'];
 
 export function generateQuiz(snapshot: IndexSnapshot, options: QuizOptions = {}): QuizResult {
   const lang = options.lang ?? 'vi';

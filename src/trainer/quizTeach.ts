@@ -6,6 +6,7 @@ import { citationFor } from '../answer/extractive.js';
 import { itemsOf } from '../answer/lists.js';
 import type { Language } from '../answer/types.js';
 import { fold } from '../ingest/normalize.js';
+import { displayDate } from '../ingest/structure.js';
 import type { Chunk, ParsedDocument } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import { fnv1a } from '../index/hash.js';
@@ -45,7 +46,7 @@ function quizKindsLexicon(): QuizKindsLexicon {
 const KIND_GROUPS: Record<keyof QuizKindsLexicon['kindWords'], QuestionKind[]> = {
   teach: ['item'],
   figures: ['figure', 'compare', 'truefalse'],
-  documents: ['source', 'issuer', 'signer', 'docnumber', 'body'],
+  documents: ['source', 'issuer', 'signer', 'year', 'docnumber', 'body'],
   compare: ['compare'],
 };
 
@@ -221,8 +222,9 @@ function* sourceQuestions(snapshot: IndexSnapshot, scope: Scope, seed: string, l
 }
 
 /** "Văn bản số X do cơ quan nào ban hành?" and "Ai ký văn bản số X?" — from the document card. */
-function* cardQuestions(snapshot: IndexSnapshot, scope: Scope, kind: 'issuer' | 'signer', seed: string, lang: Language): Generator<QuizQuestion> {
-  const valueOf = (d: ParsedDocument): string | undefined => (kind === 'issuer' ? d.meta.issuer : d.meta.signer ? splitSigner(d.meta.signer).name : undefined);
+function* cardQuestions(snapshot: IndexSnapshot, scope: Scope, kind: 'issuer' | 'signer' | 'year', seed: string, lang: Language): Generator<QuizQuestion> {
+  const valueOf = (d: ParsedDocument): string | undefined =>
+    kind === 'issuer' ? d.meta.issuer : kind === 'year' ? /^\d{4}/.exec(d.meta.date ?? '')?.[0] : d.meta.signer ? splitSigner(d.meta.signer).name : undefined;
   const rng = seededRng(`${seed}|${kind}`);
   const docs = shuffle(snapshot.documents.filter((d) => scope.kind === 'all' || scope.documents.has(d.meta.id)), rng);
   for (const doc of docs) {
@@ -230,12 +232,16 @@ function* cardQuestions(snapshot: IndexSnapshot, scope: Scope, kind: 'issuer' | 
     if (!answer || !doc.meta.number || answer.length > POLL_OPTION_MAX) continue;
     const local = seededRng(`${seed}|${doc.meta.id}|${kind}`);
     const wrong = shuffle([...new Set(snapshot.documents.map(valueOf).filter((v): v is string => Boolean(v) && fold(v!) !== fold(answer)))], local);
+    // Years: neighbouring years fill in where the corpus has few others.
+    for (let d = 1; kind === 'year' && wrong.length < OPTIONS_WANTED - 1 && d <= 3; d++) for (const y of [Number(answer) - d, Number(answer) + d]) if (!wrong.includes(String(y))) wrong.push(String(y));
     const label = `${doc.meta.docType ?? tt(lang, 'quiz.documentWord')} số ${doc.meta.number}`;
     const heading = cutWords(doc.meta.heading || doc.meta.title, 140);
     // The issuer's place in the heading would give the issuer away.
     if (kind === 'issuer' && doc.meta.place && fold(heading).includes(fold(doc.meta.place))) continue;
+    // A heading ending in the year ("giai đoạn 2020 - 2022") says when the report was written.
+    if (kind === 'year' && heading.includes(answer)) continue;
     const role = kind === 'signer' ? (doc.meta.signerTitle ?? (doc.meta.signer ? splitSigner(doc.meta.signer).role : '')) : '';
-    const quote = kind === 'signer' ? [role, answer].filter(Boolean).join(', ') : `${answer} — ${label}`;
+    const quote = kind === 'signer' ? [role, answer].filter(Boolean).join(', ') : kind === 'year' ? `${label}, ${displayDate(doc.meta.date)}` : `${answer} — ${label}`;
     const citation = cardCitation(doc, quote, lang);
     const text = cutWords(tt(lang, `quiz.${kind}`, { label, heading }), POLL_QUESTION_MAX);
     const q = assemble(kind, `${doc.meta.id}|${kind}`, text, answer, wrong, local, {
@@ -301,6 +307,7 @@ export function teachingQuestions(snapshot: IndexSnapshot, scope: Scope, kind: Q
       return sourceQuestions(snapshot, scope, seed, lang);
     case 'issuer':
     case 'signer':
+    case 'year':
       return cardQuestions(snapshot, scope, kind, seed, lang);
     case 'compare':
       return compareQuestions(snapshot, scope, seed, lang);
@@ -309,4 +316,4 @@ export function teachingQuestions(snapshot: IndexSnapshot, scope: Scope, kind: Q
   }
 }
 
-export const TEACHING_KINDS: readonly QuestionKind[] = ['item', 'source', 'issuer', 'signer', 'compare'];
+export const TEACHING_KINDS: readonly QuestionKind[] = ['item', 'source', 'issuer', 'signer', 'year', 'compare'];

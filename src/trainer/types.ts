@@ -14,9 +14,9 @@ export type FigureKind = 'percent' | 'fraction' | 'thousands' | 'integer' | 'pad
 /**
  * Cloze kinds (a blanked figure, place, document number or body; a true/false statement) and
  * teaching kinds: an item of a lessons/causes/recommendations section, which report said it,
- * which body issued and who signed a report, which locality ranks first on one indicator.
+ * which body issued a report, when, and who signed it, which locality ranks first on one indicator.
  */
-export type QuestionKind = 'figure' | 'place' | 'docnumber' | 'body' | 'truefalse' | 'item' | 'source' | 'issuer' | 'signer' | 'compare';
+export type QuestionKind = 'figure' | 'place' | 'docnumber' | 'body' | 'truefalse' | 'item' | 'source' | 'issuer' | 'signer' | 'year' | 'compare';
 
 export interface QuizQuestion {
   /** Stable id: the same sentence and target always give the same id. */

@@ -36,17 +36,23 @@ function checkCommon(q: QuizQuestion): void {
 function checkCard(snapshot: IndexSnapshot, q: QuizQuestion): void {
   const doc = snapshot.documentById.get(q.citation.document)!;
   expect(doc).toBeDefined();
-  const valueOf = (meta: typeof doc.meta) => (q.kind === 'issuer' ? meta.issuer : meta.signer ? splitSigner(meta.signer).name : undefined);
+  const valueOf = (meta: typeof doc.meta) =>
+    q.kind === 'issuer' ? meta.issuer : q.kind === 'year' ? /^\d{4}/.exec(meta.date ?? '')?.[0] : meta.signer ? splitSigner(meta.signer).name : undefined;
   const right = q.options[q.answer]!;
   expect(right).toBe(valueOf(doc.meta));
   expect(q.citation.quote).toContain(right);
   const others = new Set(snapshot.documents.filter((d) => d !== doc).map((d) => valueOf(d.meta)));
-  for (const o of q.options) if (o !== right) expect(others.has(o), o).toBe(true);
+  for (const o of q.options) {
+    if (o === right) continue;
+    // Years may be neighbours of the right one; names and bodies are always other documents'.
+    if (q.kind === 'year') expect(o).toMatch(/^(19|20)\d{2}$/);
+    else expect(others.has(o), o).toBe(true);
+  }
 }
 
 export function checkQuizQuestion(snapshot: IndexSnapshot, q: QuizQuestion): void {
   checkCommon(q);
-  if (q.kind === 'issuer' || q.kind === 'signer') return checkCard(snapshot, q);
+  if (q.kind === 'issuer' || q.kind === 'signer' || q.kind === 'year') return checkCard(snapshot, q);
   const chunk = snapshot.chunkById.get(q.citation.chunkId);
   expect(chunk, q.id).toBeDefined();
   expect(chunk!.text).toContain(q.citation.quote);

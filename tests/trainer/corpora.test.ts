@@ -64,7 +64,7 @@ describe('quizzes over both corpora', () => {
   });
 
   it('asks on what reports teach, who signed and which body issued, and ranks localities', () => {
-    const wanted: QuestionKind[] = ['item', 'source', 'signer', 'issuer', ...(dev2Here ? (['compare'] as const) : [])];
+    const wanted: QuestionKind[] = ['item', 'source', 'signer', 'issuer', 'year', ...(dev2Here ? (['compare'] as const) : [])];
     for (const kind of wanted) {
       const { questions } = generateQuiz(snap(), { count: 12, seed: `kind-${kind}`, kinds: [kind] });
       expect(questions.length, kind).toBeGreaterThanOrEqual(kind === 'compare' ? 1 : 2);

@@ -38,7 +38,8 @@ describe('quiz generation on each report', () => {
     for (const k of ['figure', 'truefalse', 'item', 'source']) expect(kinds.has(k as QuizQuestion['kind']), k).toBe(true);
     for (const q of questions) {
       checkQuestion(q);
-      expect(q.citation.quote.length).toBeGreaterThanOrEqual(40);
+      // Card questions quote the card ("Báo cáo số 303-BC/TU, 19/06/2018"); the others a real sentence.
+      if (!['issuer', 'signer', 'year'].includes(q.kind)) expect(q.citation.quote.length).toBeGreaterThanOrEqual(40);
       expect(q.citation.quote).not.toMatch(/^Hướng dẫn số 28-HD\/BTCTU/);
     }
   });
