@@ -180,7 +180,7 @@ export function readColumns(lines: readonly LayoutLine[], frame: Frame): LayoutL
   let i = 0;
   while (i < rows.length) {
     if (!twoSided(rows[i]!)) {
-      out.push(...rows[i]!);
+      out.push(mergeRow(rows[i]!));
       i++;
       continue;
     }
@@ -192,12 +192,30 @@ export function readColumns(lines: readonly LayoutLine[], frame: Frame): LayoutL
     let end = i + 1;
     while (end < rows.length && rowColumnLike(rows[end]!)) end++;
     const zone = rows.slice(start, end).flat();
-    out.splice(out.length - rows.slice(start, i).flat().length);
+    out.splice(out.length - (i - start));
     const isLeft = (l: LayoutLine) => (l.x0 + l.x1) / 2 < center;
     out.push(...zone.filter(isLeft), ...zone.filter((l) => !isLeft(l)));
     i = floor = end;
   }
   return out;
+}
+
+/**
+ * The cells of one row outside a two-column block (a table row, text at tab stops) read as one
+ * line, left to right, as they did before cells were split at wide gaps.
+ */
+function mergeRow(row: LayoutLine[]): LayoutLine {
+  const [first, ...rest] = row;
+  if (!first || !rest.length) return first!;
+  const main = row.reduce((a, b) => (b.size > a.size ? b : a));
+  return {
+    segments: row.flatMap((l, k) => (k ? [{ text: ' ' }, ...l.segments] : l.segments)),
+    x0: first.x0,
+    x1: Math.max(...row.map((l) => l.x1)),
+    y: main.y,
+    size: main.size,
+    firstWordWidth: first.firstWordWidth,
+  };
 }
 
 /** Lines sharing a baseline (within half a font height), top to bottom, each row left to right. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadPdf } from '../../../src/ingest/loaders/pdf.js';
 import { buildDocument } from '../../../src/ingest/structure.js';
-import { PDFDocument } from 'pdf-lib';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { makeLayoutPdf, type LayoutBlock } from './pdfLayoutFixtures.js';
 
 async function pageCount(pdf: Buffer): Promise<number> {
@@ -18,7 +18,22 @@ function header(): LayoutBlock {
   return { header: { left: ['TINH UY HA SON', '*', 'So 214-BC/TU'], right: ['DANG CONG SAN VIET NAM', '', 'Ha Son, ngay 15 thang 3 nam 2021'] } };
 }
 
+async function tablePdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.TimesRoman);
+  const page = doc.addPage([595, 842]);
+  const rows = [['Don vi', 'So thon', 'Ty le'], ['Huyen A', '45', '92,3%'], ['Huyen B', '30', '88,0%']];
+  rows.forEach((cells, r) => cells.forEach((t, c) => page.drawText(t, { x: 72 + c * 180, y: 770 - r * 18, size: 12, font })));
+  page.drawText('Nguon: so lieu tong hop.', { x: 72, y: 700, size: 12, font });
+  return Buffer.from(await doc.save());
+}
+
 describe('PDF layout from positions', () => {
+  it('keeps the cells of a table row on one line', async () => {
+    const src = await loadPdf(await tablePdf());
+    expect(src.blocks.map((b) => b.text)).toEqual(['Don vi So thon Ty le', 'Huyen A 45 92,3%', 'Huyen B 30 88,0%', 'Nguon: so lieu tong hop.']);
+  });
+
   it('drops a running header and "Trang i/N" footers on every page, the first included', async () => {
     const pdf = await makeLayoutPdf({
       runningHeader: 'DANG BO TINH HA SON - TAI LIEU HOI NGHI LAN THU NAM',
