@@ -316,7 +316,12 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   if (!best || best.coverage < MIN_SENTENCE_COVERAGE) return notFound;
   // For figures, the sentence and the figure are chosen together: a close second sentence whose
   // figure carries the unit asked beats a first one whose figures count something else.
-  const s1 = query.wantsFigure && !query.documentField ? pickFigureSentence(query, sentences, best, snapshot) : best;
+  const s1 =
+    query.intent === 'when'
+      ? (sentences.slice(0, WHEN_POOL).find((x) => x.score >= WHEN_MIN_SHARE * best.score && ownDate(query, x.text)) ?? best)
+      : query.wantsFigure && !query.documentField
+        ? pickFigureSentence(query, sentences, best, snapshot)
+        : best;
   if (s1 !== best) sentences = [s1, ...sentences.filter((x) => x !== s1)];
   // "Ai là Chủ tịch UBND tỉnh X?": a name is an answer only beside the role asked about.
   if (query.intent === 'who' && !nameHoldsRole(query, s1.text, snapshot.names.places)) return notFound;
@@ -512,7 +517,7 @@ function buildLead(input: LeadInput): string {
   if (query.yesNo) {
     lead = yesNoLead(query, s1);
   } else if (query.intent === 'when') {
-    const date = DATE_RE.exec(s1.text)?.[0];
+    const date = dateFor(query, s1.text);
     if (date) lead = render(lang, 'figureLead', { subject, figure: date });
   } else if (query.intent === 'docnumber') {
     const fig = docNumberIn(s1.text, askedDocTypeCode(query)) ?? docNumberIn(s1.text);
@@ -546,6 +551,29 @@ function askedDocTypeCode(query: AnalyzedQuery): string | undefined {
 }
 
 const LEAD_IN_FOLLOWERS = 4;
+
+/** "Huyện Kim Khê thực hiện từ tháng 01-2019; huyện Đá Bia … từ tháng 10-2022": the date of the clause naming the place asked. */
+function dateFor(query: AnalyzedQuery, sentence: string): string | undefined {
+  return ownDate(query, sentence) ?? DATE_RE.exec(sentence)?.[0];
+}
+
+/** How far down the evidence a when-question looks for the date of the place it names. */
+const WHEN_POOL = 6;
+/** …and how far below the best sentence one that dates the place itself may stand. */
+const WHEN_MIN_SHARE = 0.25;
+
+/** The date in the clause that names the question's place, if the question names one and a clause does. */
+function ownDate(query: AnalyzedQuery, sentence: string): string | undefined {
+  const places = query.entities.filter((e) => e.kind === 'place' || e.kind === 'name').map((e) => e.folded);
+  if (!places.length) return undefined;
+  for (const m of sentence.matchAll(new RegExp(DATE_RE.source, 'giu'))) {
+    const clause = fold(sentence.slice(0, m.index ?? 0).split(';').pop() ?? '');
+    const at = Math.max(...places.map((p) => clause.lastIndexOf(p)));
+    // The place is the date's own when no other date stands between them.
+    if (at >= 0 && !/\d{4}/.test(clause.slice(at))) return m[0];
+  }
+  return undefined;
+}
 
 /** The footnotes anchored in a sentence, as evidence of their own. */
 function anchoredFootnotes(sentence: EvidenceSentence, snapshot: IndexSnapshot): EvidenceSentence[] {
