@@ -120,6 +120,13 @@ describe('items 15–17: the Telegram webhook', () => {
     expect(JSON.stringify(kept).length).toBeLessThan(1024);
     expect(kept).toMatchObject({ update_id: 1, message: { text: 'Kon Tum?', chat: { id: 7 } } });
 
+    // The issue's figure: 100 deliveries of ~1 MiB each made a 100 MB journal.
+    const bodies = Array.from({ length: 100 }, (_, i) => update(1000 + i, { junk: padding }));
+    for (const body of bodies) expect(await post(port, body)).toBe(200);
+    const journaledBytes = JSON.stringify(await journal.pending()).length;
+    console.log(`journal drill: 101 deliveries of ~900 KB → ${journaledBytes} bytes pending in the journal`);
+    expect(journaledBytes).toBeLessThan(101 * 1024);
+
     const deep = `{"update_id":2,"message":${'['.repeat(5000)}${']'.repeat(5000)}}`;
     expect(await post(port, deep)).toBe(400);
     expect(await journal.isKnown(2)).toBe(false);
