@@ -158,7 +158,12 @@ function* itemQuestions(snapshot: IndexSnapshot, scope: Scope, seed: string, lan
   const items = corpusItems(snapshot);
   const roleNames = quizKindsLexicon().roleNames;
   const rng = seededRng(`${seed}|items`);
-  const answers = shuffle(items.filter((i) => i.role !== 'body' && (scope.kind === 'all' || scope.documents.has(i.doc.meta.id) || scope.chunkIds.has(i.chunk.id))), rng);
+  const shuffled = shuffle(items.filter((i) => i.role !== 'body' && (scope.kind === 'all' || scope.documents.has(i.doc.meta.id) || scope.chunkIds.has(i.chunk.id))), rng);
+  // One item of each section before a second of any: a round visits lessons, causes and tasks alike.
+  const bySection = new Map<string, Item[]>();
+  for (const i of shuffled) bySection.set(i.section, [...(bySection.get(i.section) ?? []), i]);
+  const answers: Item[] = [];
+  for (let k = 0; answers.length < shuffled.length; k++) for (const list of bySection.values()) if (list[k]) answers.push(list[k]!);
   for (const item of answers) {
     const local = seededRng(`${seed}|${item.chunk.id}|${item.option}`);
     // What the section says, folded, so a distractor that it also names is never offered.
