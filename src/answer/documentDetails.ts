@@ -134,6 +134,7 @@ export function cardCitation(doc: ParsedDocument, quote: string, language: Analy
     title: doc.meta.title,
     section: render(language, 'cardSection'),
     quote,
+    label: shortDocumentLabel(doc.meta, language),
     chunkId: first?.id ?? '',
   };
 }

@@ -8,7 +8,7 @@ import { asksForDuration, DATE_RE, figureMatches, unitVariants, sentenceFigures,
 import { intentCues, matchesAny } from '../retrieval/intents.js';
 import { answerDocumentDetail, refersToCorpusDocument } from './documentDetails.js';
 import { chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, isTargetFigure, type FigureQuestion } from './figureLead.js';
-import { shortDocumentLabel } from './labels.js';
+import { shortDocumentLabel, shortSectionLabel } from './labels.js';
 import { isLeadIn, listLead, sentenceLead } from './lists.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
 import { render } from './templates.js';
@@ -101,11 +101,14 @@ const INSTITUTION_HEADS = new Set(['bao', 'so', 'phong', 'hoi', 'cong', 'nha', '
 
 export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string): Citation {
   const meta = snapshot.documentById.get(chunk.metadata.documentId)?.meta;
+  const section = sectionLabel(chunk.metadata.sectionPath, chunk.metadata.footnote);
+  const short = shortSectionLabel(section);
   return {
     document: chunk.metadata.documentId,
     title: meta?.title ?? chunk.metadata.documentId,
-    section: sectionLabel(chunk.metadata.sectionPath, chunk.metadata.footnote),
+    section,
     quote,
+    label: meta ? `${shortDocumentLabel(meta)}${short ? `, ${short}` : ''}` : chunk.metadata.documentId,
     chunkId: chunk.id,
   };
 }

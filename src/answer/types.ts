@@ -25,6 +25,8 @@ export interface Citation {
   section: string;
   /** The cited text, in the original spelling. */
   quote: string;
+  /** Short form for chat: "Báo cáo 381-BC/TU (Tỉnh ủy Kon Tum, 27/02/2019), mục III.2.2"; full titles stay in /nguon. */
+  label?: string;
   chunkId: string;
 }
 

@@ -371,12 +371,20 @@ export class ConversationCore {
 
   private answerReply(answer: Answer, cited: Citation[], seq: number, replyTo: string): Reply {
     const lang = answer.language;
-    const blocks: ReplyBlock[] = paragraphs(answer.text).map((text) => ({ kind: 'paragraph', text }));
+    // The direct answer first (bold where the channel can), then the quoted evidence (the
+    // extractive answer quotes at most three sentences; long texts are split by the channel).
+    const lead = answer.lead.trim();
+    const rest = paragraphs(answer.text).filter((p) => p !== lead);
+    const blocks: ReplyBlock[] = [
+      ...(lead && answer.answered ? [{ kind: 'heading' as const, text: lead }] : lead ? [{ kind: 'paragraph' as const, text: lead }] : []),
+      ...rest.map((text): ReplyBlock => ({ kind: 'paragraph', text })),
+    ];
     if (blocks.length === 0) blocks.push({ kind: 'notice', text: this.t(lang, 'questionInvalid') });
     return {
       language: lang,
       blocks,
-      citations: cited.map((c, i) => ({ n: i + 1, title: c.title, section: c.section, quote: c.quote })),
+      // Short labels in chat ("Báo cáo 381-BC/TU, mục III.2.2"): /trichdan N opens the passage, /nguon the full titles.
+      citations: cited.map((c, i) => ({ n: i + 1, title: c.label ?? c.title, section: c.label ? '' : c.section, quote: c.quote })),
       buttons: cited.map((_c, i) => ({ label: this.t(lang, 'citationButton', { n: i + 1 }), data: `cite:${seq}:${i + 1}` })),
       replyToMessageId: replyTo,
     };
