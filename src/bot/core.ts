@@ -208,7 +208,8 @@ export class ConversationCore {
           msg,
           args: command.args,
           invokedAs: command.name,
-          lang: CommandRegistry.aliasLanguage(known, command.name) ?? chatLang,
+          // Vietnamese whatever alias was typed ("/help", "/quiz"), unless the user writes in English.
+          lang: command.args ? guessLanguage(command.args, chatLang) : chatLang,
           chatKey: msg.chatId,
           isAdmin: this.isAdmin(msg.userId),
           hooks,

@@ -108,7 +108,9 @@ describe('ConversationCore', () => {
       expect(t).toMatch(/12 (mục|sections)/);
       expect(t).toMatch(/(người ký|signed by): Y Mửi/);
     }
-    expect((await core.handleMessage(msg({ text: '/sources' })))[0]?.language).toBe('en');
+    // Commands answer in Vietnamese whatever alias was typed, unless the user writes in English.
+    expect((await core.handleMessage(msg({ text: '/sources' })))[0]?.language).toBe('vi');
+    expect((await core.handleMessage(msg({ text: '/sources what are the documents' })))[0]?.language).toBe('en');
   });
 
   it('/trichdan N and the citation buttons show the full passage; state survives a restart', async () => {
@@ -118,7 +120,7 @@ describe('ConversationCore', () => {
     const cite = await core.handleMessage(msg({ text: '/trichdan 2' }));
     expect(cite[0]?.blocks.some((b) => b.kind === 'quote' && b.text.includes('<cấp ủy> & chính quyền'))).toBe(true);
     expect(text(await core.handleMessage(msg({ text: '/trichdan 9' })))).toContain('2 nguồn');
-    expect(text(await core.handleMessage(msg({ text: '/cite x' })))).toContain('/cite N');
+    expect(text(await core.handleMessage(msg({ text: '/cite x' })))).toContain('/trichdan N');
     await core.flush();
 
     const { core: again } = await makeCore();
@@ -215,7 +217,7 @@ describe('ConversationCore', () => {
     expect(await core.handleCallback({ channel: 'console', chatId: 'c1', chatType: 'private', userId: 'u1', data: 'nope:1' })).toEqual([]);
     expect(core.commandMenu('vi').map((c) => c.command)).toEqual(['start', 'trogiup', 'hoi', 'nguon', 'trichdan', 'kiemtra']);
     expect(core.commandMenu('en').map((c) => c.command)).toEqual(['start', 'help', 'ask', 'sources', 'cite', 'quiz']);
-    expect(text(await core.handleMessage(msg({ text: '/quiz' })))).toBe('quiz en');
+    expect(text(await core.handleMessage(msg({ text: '/quiz' })))).toBe('quiz vi');
     expect(text(await core.handleMessage(msg({ text: '/kiemtra@SomeBot' })))).toBe('quiz vi');
     const help = text(await core.handleMessage(msg({ text: '/trogiup' })));
     expect(help).toContain('/trichdan (/cite)');
