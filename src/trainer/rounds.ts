@@ -1,4 +1,4 @@
-import { JsonStateWriter, readJsonFile } from '../bot/jsonFile.js';
+import { JsonStateWriter, readJsonFile } from './jsonState.js';
 import type { Language } from '../answer/types.js';
 import type { QuizQuestion } from './types.js';
 
