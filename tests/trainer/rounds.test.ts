@@ -147,7 +147,7 @@ describe('trainer commands on the conversation core', () => {
   it('answers /tomtat and /sosanh through the core', async () => {
     const { send } = await setup();
     expect(text(await send(msg({ text: '/tomtat' })))).toMatch(/Bạn muốn tóm tắt văn bản nào/);
-    expect(text(await send(msg({ text: '/tomtat 381-BC/TU' })))).toMatch(/Tóm tắt: Báo cáo số 381-BC\/TU/);
+    expect(text(await send(msg({ text: '/tomtat 381-BC/TU' })))).toMatch(/Tóm tắt: Báo cáo 381-BC\/TU/);
     const cmp = await send(msg({ text: '/sosanh An Giang | Kon Tum: bí thư đồng thời là chủ tịch' }));
     expect(text(cmp)).toMatch(/119\/156 xã, phường, thị trấn/);
     expect(text(cmp)).toMatch(/không có số liệu/);
