@@ -1,4 +1,5 @@
 import { fold } from '../ingest/normalize.js';
+import { documentCode, typesNamedIn } from '../ingest/documentTypes.js';
 import { displayDate } from '../ingest/structure.js';
 import type { DocumentMeta, ParsedDocument } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
@@ -149,10 +150,10 @@ export function refersToCorpusDocument(query: AnalyzedQuery, snapshot: IndexSnap
 
 export function asksOwnNumber(query: AnalyzedQuery, snapshot: IndexSnapshot): boolean {
   const folded = fold(query.normalized);
-  const codes = [...intentCues().docTypeCodes].filter(([type]) => folded.includes(type)).map(([, code]) => code.toLowerCase());
+  const codes = typesNamedIn(folded).flatMap((t) => t.codes);
   if (!codes.length) return true;
   return snapshot.documents.some((d) => {
-    const code = /^\d+[-/]([\p{L}]+)/u.exec(fold(d.meta.number ?? ''))?.[1];
+    const code = documentCode(d.meta.number ?? '');
     return code !== undefined && codes.includes(code);
   });
 }

@@ -1,4 +1,5 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
+import { typesNamedIn } from '../ingest/documentTypes.js';
 import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
@@ -550,7 +551,7 @@ function asksForNames(query: AnalyzedQuery): boolean {
 /** The code of the document type a "số mấy" question names ("kế hoạch" → KH). */
 function askedDocTypeCode(query: AnalyzedQuery): string | undefined {
   const f = fold(query.normalized);
-  return [...intentCues().docTypeCodes].find(([type]) => f.includes(type))?.[1];
+  return typesNamedIn(f)[0]?.codes[0];
 }
 
 const LEAD_IN_FOLLOWERS = 4;

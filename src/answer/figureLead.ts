@@ -1,4 +1,5 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
+import { documentCode, documentNumberRe } from '../ingest/documentTypes.js';
 import { asksForDuration, figureMatches, unitVariants } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
 import { placeMarkers, scopePhrases, type PlaceLevel } from '../ingest/places.js';
@@ -26,7 +27,7 @@ export interface FigureQuestion {
   placeLevel?: PlaceLevel;
 }
 
-export const DOC_NUMBER_RE = /\d+[-/][A-ZĐ]+(?:[-/][A-ZĐ0-9]+)+/u;
+const DOC_NUMBER_RE = documentNumberRe();
 
 /** Function words that never end a figure phrase (compared accented: "từ" ≠ "tú"). */
 const TRAILING_FILLER = new Set(['và', 'của', 'cho', 'được', 'với', 'để', 'mà', 'thì', 'là', 'có', 'trong', 'tại', 'ở', 'đến', 'từ', 'về', 'như', 'hoặc', 'đã', 'sẽ', 'qua', 'so', 'trên', 'dưới', 'xuống', 'còn', 'lên']);
@@ -316,7 +317,6 @@ export function figurePhrase(sentence: string, q: FigureQuestion): string | unde
 
 export function docNumberIn(sentence: string, code?: string): string | undefined {
   if (!code) return DOC_NUMBER_RE.exec(sentence)?.[0];
-  const re = new RegExp(DOC_NUMBER_RE.source, 'gu');
-  for (const m of sentence.matchAll(re)) if (fold(m[0]).includes(`-${code.toLowerCase()}/`) || fold(m[0]).includes(`/${code.toLowerCase()}-`)) return m[0];
+  for (const m of sentence.matchAll(documentNumberRe('gu'))) if (documentCode(m[0]) === code.toUpperCase()) return m[0];
   return undefined;
 }

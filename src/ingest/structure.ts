@@ -1,4 +1,5 @@
 import { fold, normalizeText } from './normalize.js';
+import { documentCode, documentTypes, typeOfCode } from './documentTypes.js';
 import { splitSentences, spanIndexAt, type Span } from './sentences.js';
 import { TABLE_ROW_SEPARATOR, type LoadedSource, type SourceBlock, type SourceTable } from './loaders/types.js';
 import type { Chunk, DocumentKind, DocumentMeta, FootnoteInfo, ParsedDocument, SectionInfo, TableInfo } from './types.js';
@@ -33,10 +34,7 @@ const FURNITURE_LINES = new Set(furniture.exactLines);
 export const PREAMBLE_SECTION = 'Mở đầu';
 export const CHUNK_TARGET_CHARS = 700;
 
-const DOC_TYPES = [
-  'BÁO CÁO', 'TỜ TRÌNH', 'KẾ HOẠCH', 'NGHỊ QUYẾT', 'QUYẾT ĐỊNH', 'CHỈ THỊ', 'THÔNG BÁO', 'HƯỚNG DẪN',
-  'KẾT LUẬN', 'CHƯƠNG TRÌNH', 'ĐỀ ÁN', 'QUY ĐỊNH', 'CÔNG VĂN', 'THÔNG TRI', 'QUY CHẾ', 'BIÊN BẢN', 'DIỄN VĂN',
-];
+const DOC_TYPES = documentTypes().map((t) => t.name.toUpperCase());
 const DOC_TYPE_FOLDED = new Map(DOC_TYPES.map((t) => [fold(t), t]));
 const NATIONAL_HEADERS = ['dang cong san viet nam', 'cong hoa xa hoi chu nghia viet nam', 'doc lap - tu do - hanh phuc'];
 const ACRONYMS = /^(UBND|HĐND|MTTQ|BCH|BTV|TCCSĐ|BCSĐ|TW|TU|HU|ĐU|CP|QH|UB)$/u;
@@ -148,17 +146,12 @@ function sentenceCase(s: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
-const CODE_TYPES: Record<string, string> = {
-  BC: 'Báo cáo', KH: 'Kế hoạch', NQ: 'Nghị quyết', QĐ: 'Quyết định', QD: 'Quyết định', CT: 'Chỉ thị', TB: 'Thông báo',
-  HD: 'Hướng dẫn', KL: 'Kết luận', CTR: 'Chương trình', TTR: 'Tờ trình', CV: 'Công văn', QC: 'Quy chế', ĐA: 'Đề án', DA: 'Đề án',
-};
-
 /** "Báo cáo kết quả …" or "45-BC/HU" → "Báo cáo". */
 function docTypeOf(heading: string, number: string | undefined): string | undefined {
   const byHeading = DOC_TYPES.map((t) => sentenceCase(t.toLowerCase())).find((t) => fold(heading).startsWith(fold(t) + ' '));
   if (byHeading) return byHeading;
-  const code = number && /^\d+[-/]([\p{L}]+)/u.exec(number)?.[1]?.toUpperCase();
-  return code ? CODE_TYPES[code] : undefined;
+  const code = number ? documentCode(number) : undefined;
+  return code ? typeOfCode(code) : undefined;
 }
 
 export function composeTitle(meta: Omit<DocumentMeta, 'title'>): string {

@@ -1,4 +1,7 @@
 import { fold } from '../ingest/normalize.js';
+import { documentNumberRe } from '../ingest/documentTypes.js';
+
+const DOCUMENT_NUMBER = documentNumberRe();
 import { splitSentences } from '../ingest/sentences.js';
 import { BIGRAM_JOINER, indexTermSet } from '../index/tokenizer.js';
 import type { IndexSnapshot } from '../index/store.js';
@@ -261,7 +264,7 @@ export class HybridRetriever {
           else if (unitNearNumber(chunk.text, query.unitTokens)) score *= 1.1;
         }
       }
-      if (query.intent === 'docnumber' && /\d+-[A-ZĐ]+\/[A-ZĐ]+/u.test(chunk.text)) score *= 1.2;
+      if (query.intent === 'docnumber' && DOCUMENT_NUMBER.test(chunk.text)) score *= 1.2;
       if (query.intent === 'when') score *= DATE_RE.test(chunk.text) ? 1.15 : 0.85;
       const focus = focusInHeading(query.groups, chunk);
       if (focus === 'leaf') score *= 1.45;

@@ -16,7 +16,6 @@ const Patterns = z.array(z.string().min(1));
 const IntentFile = z.object({
   documentFields: z.object({ signer: Patterns, date: Patterns, number: Patterns, issuer: Patterns, author: Patterns, title: Patterns, which: Patterns }),
   documentWords: z.object({ report: Patterns, article: Patterns, any: Patterns }),
-  docTypeCodes: z.record(z.string(), z.string()),
   yesNo: Patterns,
   negative: Patterns,
   target: Patterns,
@@ -33,8 +32,6 @@ const IntentFile = z.object({
 export interface IntentCues {
   documentFields: { field: DocumentField; patterns: RegExp[] }[];
   documentWords: { report: string[]; article: string[]; any: string[] };
-  /** Folded document type ("ke hoach") → the code in its numbers ("KH"). */
-  docTypeCodes: Map<string, string>;
   yesNo: RegExp[];
   negative: RegExp[];
   target: RegExp[];
@@ -61,7 +58,6 @@ export function intentCues(): IntentCues {
   cached = {
     documentFields: fieldOrder.map((field) => ({ field, patterns: compile(file.documentFields[field]) })),
     documentWords: file.documentWords,
-    docTypeCodes: new Map(Object.entries(file.docTypeCodes).filter(([k]) => !k.startsWith('_'))),
     yesNo: compile(file.yesNo),
     negative: compile(file.negative),
     target: compile(file.target),

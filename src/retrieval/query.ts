@@ -5,6 +5,7 @@ import type { TermStats } from '../index/termStats.js';
 import type { Language } from '../answer/types.js';
 import { lexicon } from './lexicon.js';
 import { placeMarkers, type PlaceLevel } from '../ingest/places.js';
+import { typesNamedIn } from '../ingest/documentTypes.js';
 import { documentFieldOf, intentCues, matchesAny, type DocumentField } from './intents.js';
 
 /**
@@ -94,6 +95,7 @@ function glossaryWordSet(): Set<string> {
   return glossaryWordsCache;
 }
 
+// Questions write numbers loosely ("53-kh/tu", "28 - CT/TW"): looser than the documents' own pattern (ingest/documentTypes.ts).
 const DOC_NUMBER_RE = /\b\d{1,5}\s*[-/]\s*[A-ZĐa-zđ]{1,10}(?:\s*[-/]\s*[A-ZĐa-zđ0-9]{1,10}){0,3}\b/gu;
 
 function isStopToken(t: string, language: Language): boolean {
@@ -492,7 +494,8 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
   const cues = intentCues();
   const mentionsDocument =
     entities.some((e) => e.kind === 'document') ||
-    [...cues.documentWords.report, ...cues.documentWords.article, ...cues.documentWords.any, ...cues.docTypeCodes.keys()].some((w) => new RegExp(`\\b${w}\\b`).test(folded));
+    typesNamedIn(folded).length > 0 ||
+    [...cues.documentWords.report, ...cues.documentWords.article, ...cues.documentWords.any].some((w) => new RegExp(`\\b${w}\\b`).test(folded));
   const documentField = mentionsDocument ? documentFieldOf(folded) : undefined;
   const yesNo = !documentField && intent !== 'who' && matchesAny(cues.yesNo, folded);
   const years = [...folded.matchAll(/\b(19|20)\d{2}\b/g)].map((m) => Number(m[0]));
