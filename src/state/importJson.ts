@@ -76,6 +76,7 @@ async function importZaloDedup(store: StateStore, data: Record<string, unknown>,
       owner: IMPORT_OWNER,
       nowMs,
       leaseMs: 0,
+      attempts: typeof p.attempts === 'number' && p.attempts > 0 ? p.attempts : 1,
     });
     if (fresh && typeof p.sentParts === 'number' && p.sentParts > 0) await store.inboxRecordSentParts('zalo', p.id, p.sentParts);
     n++;

@@ -130,8 +130,8 @@ export class SqlStateStore implements StateStore {
   async inboxClaim(c: InboxClaim): Promise<boolean> {
     const changed = await this.db.run(
       `INSERT INTO inbox (channel, update_id, chat_key, order_key, payload, status, received_at_ms, sent_parts, attempts, owner, lease_until_ms)
-       VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, 1, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`,
-      [c.channel, c.updateId, c.chatKey, c.orderKey, JSON.stringify(c.payload ?? null), c.nowMs, c.owner, c.nowMs + c.leaseMs],
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`,
+      [c.channel, c.updateId, c.chatKey, c.orderKey, JSON.stringify(c.payload ?? null), c.nowMs, c.attempts ?? 1, c.owner, c.nowMs + c.leaseMs],
     );
     return changed > 0;
   }
@@ -140,6 +140,11 @@ export class SqlStateStore implements StateStore {
     const rows = await this.db.all('SELECT status FROM inbox WHERE channel = ? AND update_id = ?', [channel, updateId]);
     const status = rows[0]?.status;
     return status === 'pending' || status === 'handled' ? status : 'unknown';
+  }
+
+  async inboxEntry(channel: string, updateId: string): Promise<InboxEntry | undefined> {
+    const rows = await this.db.all(`SELECT ${INBOX_COLUMNS} FROM inbox WHERE channel = ? AND update_id = ?`, [channel, updateId]);
+    return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
   async inboxMarkHandled(channel: string, updateId: string, nowMs: number): Promise<void> {

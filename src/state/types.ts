@@ -54,6 +54,8 @@ export interface InboxClaim {
   owner: string;
   nowMs: number;
   leaseMs: number;
+  /** Starts already made on it (1 for a fresh update; the legacy import carries its count). */
+  attempts?: number;
 }
 
 export type InboxStatus = 'pending' | 'handled' | 'unknown';
@@ -100,6 +102,7 @@ export interface StateStore {
   /** Records a new update as pending and owned by `owner`; false when it is already known. */
   inboxClaim(claim: InboxClaim): Promise<boolean>;
   inboxStatus(channel: string, updateId: string): Promise<InboxStatus>;
+  inboxEntry(channel: string, updateId: string): Promise<InboxEntry | undefined>;
   inboxMarkHandled(channel: string, updateId: string, nowMs: number): Promise<void>;
   inboxRecordSentParts(channel: string, updateId: string, sentParts: number): Promise<void>;
   /** Forgets a claim without marking it handled, so a redelivery is answered. */

@@ -133,7 +133,7 @@ export class ZaloAdapter {
     } catch (err) {
       // Without the disk we can still answer; we only lose crash safety for this message.
       logger.error({ err: describeError(err) }, 'zalo: could not record message, answering anyway');
-      claimed = !store.isHandled(prepared.messageId);
+      claimed = !(await store.isHandled(prepared.messageId).catch(() => false));
     }
     if (!claimed) {
       logger.info({ messageId: prepared.messageId, chatId: prepared.chatId }, 'zalo: duplicate delivery ignored');
@@ -262,7 +262,7 @@ export class ZaloAdapter {
     }
 
     const parts = replies.flatMap((r) => renderReply(r, { sourcesHeading: core.t(r.language, 'citationsHeading') }));
-    const alreadySent = store.sentParts(msg.messageId);
+    const alreadySent = await store.sentParts(msg.messageId);
     for (let i = alreadySent; i < parts.length; i++) {
       const text = parts[i];
       if (text === undefined) continue;

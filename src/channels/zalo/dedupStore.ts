@@ -1,25 +1,26 @@
 /**
- * Which Zalo messages have been answered, persisted under STATE_DIR.
+ * Which Zalo messages have been answered, on the StateStore's inbox.
  *
  * Zalo can deliver a message more than once (webhook retries when we answer slowly or not at
  * all, a getUpdates answer lost on the wire, a restart), and its message ids are the only handle.
  * A message moves through two states:
  *
- *   pending  – received and written to disk before any work starts;
+ *   pending  – claimed (committed) before any work starts;
  *   handled  – every part of the reply went out.
  *
  * A message is only "handled" after its reply was sent, so a crash mid-answer leaves it
  * pending and it is answered after the restart. `sentParts` records how many parts of a split
  * reply already went out, so the replay does not repeat them. The one window left is a crash
- * between a successful sendMessage and the write that records it: that part is sent twice.
- *
- * Writes are atomic (temp file, fsync, rename) so a crash never leaves a torn file; a corrupt
- * file is moved aside rather than blocking start-up.
+ * between a successful sendMessage and the commit that records it: that part is sent twice.
  */
 
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { hostname } from 'node:os';
+import { legacyChatKey, type StateStore } from '../../state/index.js';
 import type { Logger } from '../../logger.js';
+
+const CHANNEL = 'zalo';
+const LEASE_MS = 10 * 60_000;
+const REPLAY_LIMIT = 10_000;
 
 export interface PendingMessage {
   id: string;
@@ -31,93 +32,34 @@ export interface PendingMessage {
   attempts: number;
 }
 
-interface StateFileV1 {
-  version: 1;
-  handled: string[];
-  pending: PendingMessage[];
-}
-
 export interface DedupStoreOptions {
-  dir: string;
-  fileName?: string;
-  /** How many handled ids to remember; Zalo redeliveries come within minutes, not days. */
-  maxHandled?: number;
+  store: StateStore;
   logger?: Logger;
+  now?: () => number;
 }
 
 export class DedupStore {
-  private readonly handledOrder: string[] = [];
-  private readonly handled = new Set<string>();
-  private readonly pending = new Map<string, PendingMessage>();
-  private readonly maxHandled: number;
-  readonly filePath: string;
-  private version = 0;
-  private writtenVersion = 0;
-  private writing: Promise<void> | undefined;
-  private tmpCounter = 0;
+  private inFlight = 0;
+  /** Arrival order; Zalo has no update counter, so milliseconds with a tie-breaker. */
+  private lastOrderKey = 0;
+  private readonly owner: string;
+  private readonly now: () => number;
 
-  private constructor(
-    options: DedupStoreOptions,
-    private readonly logger?: Logger,
-  ) {
-    this.filePath = path.join(options.dir, options.fileName ?? 'zalo-dedup.json');
-    this.maxHandled = options.maxHandled ?? 5000;
+  private constructor(private readonly store: StateStore, now: () => number) {
+    this.owner = store.kind === 'sqlite' ? 'local' : `${hostname()}:${process.pid}`;
+    this.now = now;
   }
 
   static async open(options: DedupStoreOptions): Promise<DedupStore> {
-    const store = new DedupStore(options, options.logger);
-    await fs.mkdir(options.dir, { recursive: true });
-    await store.load();
-    return store;
+    return new DedupStore(options.store, options.now ?? Date.now);
   }
 
-  private async load(): Promise<void> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.filePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    try {
-      const data = JSON.parse(text) as Partial<StateFileV1>;
-      for (const id of Array.isArray(data.handled) ? data.handled : []) {
-        if (typeof id === 'string') this.rememberHandled(id);
-      }
-      for (const p of Array.isArray(data.pending) ? data.pending : []) {
-        if (p && typeof p.id === 'string' && !this.handled.has(p.id)) {
-          this.pending.set(p.id, {
-            id: p.id,
-            raw: p.raw,
-            receivedAtMs: Number(p.receivedAtMs) || Date.now(),
-            sentParts: Number(p.sentParts) || 0,
-            attempts: Number(p.attempts) || 0,
-          });
-        }
-      }
-    } catch (err) {
-      const aside = `${this.filePath}.corrupt-${Date.now()}`;
-      await fs.rename(this.filePath, aside).catch(() => undefined);
-      this.logger?.warn({ file: aside, err: (err as Error).message }, 'zalo: unreadable dedup state moved aside, starting empty');
-    }
+  async isHandled(id: string): Promise<boolean> {
+    return (await this.store.inboxStatus(CHANNEL, id)) === 'handled';
   }
 
-  private rememberHandled(id: string): void {
-    if (this.handled.has(id)) return;
-    this.handled.add(id);
-    this.handledOrder.push(id);
-    while (this.handledOrder.length > this.maxHandled) {
-      const old = this.handledOrder.shift();
-      if (old !== undefined) this.handled.delete(old);
-    }
-  }
-
-  isHandled(id: string): boolean {
-    return this.handled.has(id);
-  }
-
-  isPending(id: string): boolean {
-    return this.pending.has(id);
+  async isPending(id: string): Promise<boolean> {
+    return (await this.store.inboxStatus(CHANNEL, id)) === 'pending';
   }
 
   /**
@@ -125,45 +67,55 @@ export class DedupStore {
    * answered (a redelivery); true when the caller now owns it and must answer it.
    */
   async begin(id: string, raw: unknown): Promise<boolean> {
-    if (this.handled.has(id) || this.pending.has(id)) return false;
-    this.pending.set(id, { id, raw, receivedAtMs: Date.now(), sentParts: 0, attempts: 1 });
-    await this.persist();
-    return true;
+    const nowMs = this.now();
+    this.lastOrderKey = Math.max(nowMs * 1000, this.lastOrderKey + 1);
+    const claimed = await this.store.inboxClaim({
+      channel: CHANNEL,
+      updateId: id,
+      chatKey: legacyChatKey(raw),
+      orderKey: this.lastOrderKey,
+      payload: raw,
+      owner: this.owner,
+      nowMs,
+      leaseMs: LEASE_MS,
+    });
+    if (claimed) this.inFlight++;
+    return claimed;
   }
 
   /** Messages left pending by an earlier process, oldest first. Counts one more attempt each. */
   async takeLeftovers(maxAttempts: number): Promise<{ replay: PendingMessage[]; dropped: PendingMessage[] }> {
     const replay: PendingMessage[] = [];
     const dropped: PendingMessage[] = [];
-    for (const p of [...this.pending.values()].sort((a, b) => a.receivedAtMs - b.receivedAtMs)) {
-      if (p.attempts >= maxAttempts) {
-        dropped.push(p);
-        this.pending.delete(p.id);
-        this.rememberHandled(p.id);
+    const nowMs = this.now();
+    for (const e of await this.store.inboxTakeOver(CHANNEL, this.owner, nowMs, LEASE_MS, REPLAY_LIMIT)) {
+      const p: PendingMessage = { id: e.updateId, raw: e.payload, receivedAtMs: e.receivedAtMs, sentParts: e.sentParts, attempts: e.attempts };
+      // takeOver counted this process's attempt; more than allowed means it crashed us each time.
+      if (e.attempts > maxAttempts) {
+        dropped.push({ ...p, attempts: e.attempts - 1 });
+        await this.store.inboxMarkHandled(CHANNEL, e.updateId, nowMs);
       } else {
-        p.attempts += 1;
-        replay.push({ ...p });
+        replay.push(p);
+        this.inFlight++;
       }
     }
-    if (replay.length || dropped.length) await this.persist();
     return { replay, dropped };
   }
 
-  sentParts(id: string): number {
-    return this.pending.get(id)?.sentParts ?? 0;
+  async sentParts(id: string): Promise<number> {
+    const status = await this.store.inboxStatus(CHANNEL, id);
+    if (status !== 'pending') return 0;
+    const entry = await this.store.inboxEntry(CHANNEL, id);
+    return entry?.sentParts ?? 0;
   }
 
   async recordSentParts(id: string, sentParts: number): Promise<void> {
-    const p = this.pending.get(id);
-    if (!p) return;
-    p.sentParts = sentParts;
-    await this.persist();
+    await this.store.inboxRecordSentParts(CHANNEL, id, sentParts);
   }
 
   async complete(id: string): Promise<void> {
-    this.pending.delete(id);
-    this.rememberHandled(id);
-    await this.persist();
+    await this.store.inboxMarkHandled(CHANNEL, id, this.now());
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
   /**
@@ -171,50 +123,14 @@ export class DedupStore {
    * Used when the reply could not be produced and the message should not stay pending forever.
    */
   async release(id: string): Promise<void> {
-    if (this.pending.delete(id)) await this.persist();
+    await this.store.inboxRelease(CHANNEL, id);
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
   get pendingCount(): number {
-    return this.pending.size;
+    return this.inFlight;
   }
 
-  /** Waits until everything recorded so far is on disk. */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing.catch(() => undefined);
-    if (this.writtenVersion < this.version) await this.persist();
-  }
-
-  private async persist(): Promise<void> {
-    const target = ++this.version;
-    while (this.writtenVersion < target) {
-      if (this.writing) {
-        await this.writing;
-        continue;
-      }
-      this.writing = this.writeNow().finally(() => {
-        this.writing = undefined;
-      });
-      await this.writing;
-    }
-  }
-
-  private async writeNow(): Promise<void> {
-    const v = this.version;
-    const state: StateFileV1 = { version: 1, handled: [...this.handledOrder], pending: [...this.pending.values()] };
-    const tmp = `${this.filePath}.${process.pid}.${++this.tmpCounter}.tmp`;
-    const fh = await fs.open(tmp, 'w');
-    try {
-      await fh.writeFile(JSON.stringify(state), 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
-      await fs.rename(tmp, this.filePath);
-    } catch (err) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
-      throw err;
-    }
-    this.writtenVersion = Math.max(this.writtenVersion, v);
-  }
+  /** Every change is committed as it is made. */
+  async flush(): Promise<void> {}
 }

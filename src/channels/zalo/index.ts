@@ -16,6 +16,7 @@ import { ZaloAdapter } from './adapter.js';
 import { Backoff, sleep } from './backoff.js';
 import { ZaloClient } from './client.js';
 import { DedupStore } from './dedupStore.js';
+import { openStateStore, type StateStore } from '../../state/index.js';
 import { describeError } from './errors.js';
 import { ZaloPoller } from './poller.js';
 import { isValidWebhookSecret, ZaloWebhookServer, WEBHOOK_SECRET_MAX_CHARS, WEBHOOK_SECRET_MIN_CHARS } from './webhook.js';
@@ -74,6 +75,8 @@ export interface StartZaloOptions {
    * comparisons), created for this channel with its own state file; flushed on stop().
    */
   extension?: ChatExtension;
+  /** The process's state store; without it the channel opens its own and closes it on stop. */
+  store?: StateStore;
 }
 
 export interface ZaloChannel {
@@ -109,11 +112,20 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
     apiRoot: config.ZALO_API_ROOT,
     requestTimeoutMs: tuning.requestTimeoutMs,
   });
-  const store = await DedupStore.open({ dir: config.STATE_DIR, logger });
+  const stateStore =
+    opts.store ??
+    (await openStateStore({
+      stateDir: config.STATE_DIR,
+      databaseUrl: config.DATABASE_URL,
+      databaseSchema: config.DATABASE_SCHEMA,
+      sqliteSync: config.STATE_SQLITE_SYNC,
+      logger,
+    }));
+  const store = await DedupStore.open({ store: stateStore, logger });
   const core = await ConversationCore.create({
     knowledge,
     channel: 'zalo',
-    stateDir: config.STATE_DIR,
+    store: stateStore,
     access: {
       allowedChats: config.ZALO_ALLOWED_CHATS,
       allowedUsers: config.ZALO_ALLOWED_USERS,
@@ -236,7 +248,8 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
       await Promise.allSettled([botInfoLoaded, registration]);
       await adapter.drain(tuning.drainTimeoutMs);
       await store.flush().catch((err: unknown) => logger.error({ err: describeError(err) }, 'zalo: could not save dedup state'));
-      await core.flush();
+      await core.close();
+      if (!opts.store) await stateStore.close();
       logger.info('zalo: stopped');
     })();
     return stopping;

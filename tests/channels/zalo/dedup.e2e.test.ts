@@ -1,18 +1,26 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DedupStore } from '../../../src/channels/zalo/dedupStore.js';
+import { SQLITE_FILE, SqliteDriver, openStateStore } from '../../../src/state/index.js';
 import { textUpdate } from './fakeZaloApi.js';
 import { delay, removeDir, startHarness, tempStateDir, type Harness } from './harness.js';
 
 const QUESTION = 'Mô hình bí thư đồng thời là chủ tịch xã đạt kết quả gì?';
 const LONG_QUESTION = 'Cho tôi một câu trả lời dài về tổ chức bộ máy';
 
+/** The inbox rows of the Zalo channel, read straight from the SQLite state file. */
 async function readState(dir: string): Promise<{ handled: string[]; pending: { id: string; sentParts: number }[] }> {
-  return JSON.parse(await readFile(path.join(dir, 'zalo-dedup.json'), 'utf8')) as {
-    handled: string[];
-    pending: { id: string; sentParts: number }[];
-  };
+  const db = new SqliteDriver(path.join(dir, SQLITE_FILE));
+  try {
+    const rows = await db.all(`SELECT update_id, status, sent_parts FROM inbox WHERE channel = 'zalo' ORDER BY order_key`);
+    return {
+      handled: rows.filter((r) => r.status === 'handled').map((r) => String(r.update_id)),
+      pending: rows.filter((r) => r.status === 'pending').map((r) => ({ id: String(r.update_id), sentParts: Number(r.sent_parts) })),
+    };
+  } finally {
+    await db.close();
+  }
 }
 
 describe('Zalo de-duplication and restarts', () => {
@@ -131,7 +139,7 @@ describe('Zalo de-duplication and restarts', () => {
     expect(h.logs.text()).toContain('giving up on a message');
   });
 
-  it('moves a corrupt state file aside and starts', async () => {
+  it('imports nothing from a corrupt legacy state file, sets it aside and starts', async () => {
     h = await startHarness({
       beforeStart: async (_api, dir) => {
         await writeFile(path.join(dir, 'zalo-dedup.json'), '{"version":1,"handled":["a"');
@@ -139,40 +147,45 @@ describe('Zalo de-duplication and restarts', () => {
     });
     h.api.push(textUpdate({ text: '/nguon', userId: 'u-corrupt' }));
     await h.api.waitFor(() => h?.api.textsTo('u-corrupt').length === 1, 5000, 'an answer');
-    expect((await readdir(h.stateDir)).some((f) => f.startsWith('zalo-dedup.json.corrupt-'))).toBe(true);
+    expect(await readdir(h.stateDir)).toContain('zalo-dedup.json.imported');
   });
 });
 
 describe('DedupStore', () => {
-  it('writes atomically, leaves no temp files and bounds the handled list', async () => {
+  it('claims once, survives a reopen of the store, and keeps the handled row small', async () => {
     const dir = await tempStateDir();
     try {
-      const store = await DedupStore.open({ dir, maxHandled: 3 });
+      const state = await openStateStore({ stateDir: dir });
+      const store = await DedupStore.open({ store: state });
       for (const id of ['a', 'b', 'c', 'd']) {
         expect(await store.begin(id, { id })).toBe(true);
         expect(await store.begin(id, { id })).toBe(false);
         await store.complete(id);
       }
-      await store.flush();
-      expect(await readdir(dir)).toEqual(['zalo-dedup.json']);
-      const reopened = await DedupStore.open({ dir, maxHandled: 3 });
-      expect(reopened.isHandled('a')).toBe(false);
-      expect(reopened.isHandled('d')).toBe(true);
+      await state.close();
+      const reopenedState = await openStateStore({ stateDir: dir });
+      const reopened = await DedupStore.open({ store: reopenedState });
+      expect(await reopened.isHandled('d')).toBe(true);
+      expect(await reopened.isHandled('never')).toBe(false);
       expect(await reopened.begin('d', {})).toBe(false);
+      expect((await reopenedState.inboxEntry('zalo', 'd'))?.payload).toBeNull();
+      await reopenedState.close();
     } finally {
       await removeDir(dir);
     }
   });
 
-  it('serialises concurrent writes so the last state wins', async () => {
+  it('keeps every one of many concurrent claims and completions', async () => {
     const dir = await tempStateDir();
     try {
-      const store = await DedupStore.open({ dir });
+      const state = await openStateStore({ stateDir: dir });
+      const store = await DedupStore.open({ store: state });
       await Promise.all(Array.from({ length: 25 }, (_v, i) => store.begin(`m${i}`, {})));
       await Promise.all(Array.from({ length: 25 }, (_v, i) => store.complete(`m${i}`)));
-      const state = await readState(dir);
-      expect(state.handled).toHaveLength(25);
-      expect(state.pending).toEqual([]);
+      await state.close();
+      const result = await readState(dir);
+      expect(result.handled).toHaveLength(25);
+      expect(result.pending).toEqual([]);
     } finally {
       await removeDir(dir);
     }
