@@ -63,9 +63,13 @@ export function chooseDocument(query: AnalyzedQuery, retrieved: readonly Retriev
   // Words that say what is asked ("ký", "ngày", "tác giả") do not tell documents apart.
   const groups = query.groups.filter((g) => !g.focus);
   let best: DocumentChoice | undefined;
+  // "kế hoạch số mấy": only documents of the type named can be the one asked about.
+  const codes = typesNamedIn(folded).flatMap((t) => t.codes);
   for (const doc of snapshot.documents) {
     const m = doc.meta;
     if (numbers.length && !numbers.includes(compact(fold(m.number ?? '')))) continue;
+    const code = documentCode(m.number ?? '');
+    if (codes.length && m.kind !== 'article' && code !== undefined && !codes.includes(code)) continue;
     let score = coverage(groups, cardTerms(doc)) + 0.6 * (retrievedBest.get(m.id) ?? 0);
     if (numbers.length) score += 1;
     if (wantsArticle) score *= m.kind === 'article' ? 1.3 : 0.6;

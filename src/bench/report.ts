@@ -91,6 +91,7 @@ function corpusTable(c: CorpusRun): string[] {
     `| Latency samples (retrieval / answer) | ${o.retrieval.samples} / ${o.answer.samples} | ${b.retrieval.samples} / ${b.answer.samples} | |`,
     `| HNSW recall@10 vs exact (ef=${o.recall?.efSearch ?? '—'}) | ${o.recall ? `${o.recall.recall.toFixed(4)} (min ${o.recall.minRecall.toFixed(2)}, ${o.recall.queries} queries)` : '—'} | | |`,
     `| Questions / answered (ours) | ${c.questions} / ${(o.answeredShare * 100).toFixed(0)}% | | |`,
+    `| Dev set by the lead rule (ours) | ${o.quality ? `${o.quality.passed}/${o.quality.total} (${((100 * o.quality.passed) / Math.max(1, o.quality.total)).toFixed(0)}%)` : '—'} | | |`,
     '',
     `Ingest stages, ours (s): ${stages(o.stagesMs)}. Baseline (s): ${stages(b.stagesMs)}.`,
   ];

@@ -9,6 +9,10 @@ import { ingestCorpus } from '../ingest/pipeline.js';
 import { localEmbedderFactory } from '../index/embedder.js';
 import { currentVersionDir } from '../index/store.js';
 import { ReportAssistant } from '../app/assistant.js';
+import { BatchAsker } from '../app/batch.js';
+import { readQuestions } from '../app/evalSets.js';
+import { answerJson } from '../answer/format.js';
+import { scoreAnswers } from '../answer/scoring.js';
 import { buildBaseline } from './baseline.js';
 import { hnswRecall, type RecallResult } from './recall.js';
 import { directoryBytes, peakRssMiB, summarize, timeRounds, type LatencySummary } from './stats.js';
@@ -25,6 +29,8 @@ export interface WorkerInput {
   queryBudgetMs: number;
   /** Extra recall queries drawn from chunk text, on top of the questions. */
   recallChunkQueries: number;
+  /** A question set scored by the shared rules (facts in the lead) on this corpus: quality must hold as the corpus grows. */
+  qaPath?: string;
 }
 
 export interface WorkerResult {
@@ -41,9 +47,21 @@ export interface WorkerResult {
   retrieval: LatencySummary;
   answer: LatencySummary;
   answeredShare: number;
+  /** The question set's pass rate by the shared rules (ours only, when a set was given). */
+  quality?: { passed: number; total: number };
   recall?: RecallResult;
   /** High-water mark after loading and the query series (ours: before the recall measurement). */
   peakRssTotalMiB: number;
+}
+
+/** Asks a question set (conversations in order) and scores it by the shared rules. */
+async function scoreSet(assistant: ReportAssistant, qaPath: string): Promise<{ passed: number; total: number }> {
+  const items = readQuestions(qaPath);
+  const asker = new BatchAsker(assistant);
+  const answers = [];
+  for (const item of items) answers.push(answerJson(await asker.ask(item)));
+  const r = scoreAnswers(items, answers);
+  return { passed: r.passed, total: r.total };
 }
 
 function log(message: string): void {
@@ -87,6 +105,8 @@ async function runOurs(input: WorkerInput): Promise<WorkerResult> {
   for (const q of input.questions) if ((await assistant.ask(q)).answer.answered) answered++;
   const retrievalMs = await timeRounds(input.questions, (q) => assistant.retrieve(q), { minSamples: input.minSamples, budgetMs: input.queryBudgetMs });
   const answerMs = await timeRounds(input.questions, (q) => assistant.ask(q), { minSamples: input.minSamples, budgetMs: input.queryBudgetMs });
+  const quality = input.qaPath ? await scoreSet(assistant, input.qaPath) : undefined;
+  if (quality) log(`quality: ${quality.passed}/${quality.total} questions pass by the shared rules`);
   log(`latency: ${retrievalMs.length} retrievals, ${answerMs.length} answers`);
   // Taken before the recall measurement, whose exact-search matrix is not part of serving.
   const peakRssTotalMiB = await peakRssMiB();
@@ -113,6 +133,7 @@ async function runOurs(input: WorkerInput): Promise<WorkerResult> {
     retrieval: summarize(retrievalMs),
     answer: summarize(answerMs),
     answeredShare: input.questions.length ? answered / input.questions.length : 0,
+    ...(quality ? { quality } : {}),
     recall,
     peakRssTotalMiB,
   };

@@ -6,6 +6,7 @@
  * the reports and on a deterministic synthetic corpus (100,000 chunks; 2,000 with --quick).
  * Prints the tables and (full runs) writes them to docs/BENCHMARKS.md.
  */
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'tlbc-bench-'));
   try {
     const dev = await devQuestions(ROOT);
+    const devSetPath = existsSync(path.resolve(ROOT, '../shared/eval/dev.jsonl')) ? path.resolve(ROOT, '../shared/eval/dev.jsonl') : undefined;
     const corpora: CorpusRun[] = [];
     const subjects: { name: string; description: string; corpusDir: string; questions: string[]; generation?: CorpusRun['generation'] }[] = [
       { name: 'Reports (corpus/)', description: 'The reports shipped in corpus/.', corpusDir: path.join(ROOT, 'corpus'), questions: dev },
@@ -89,6 +91,10 @@ async function main(): Promise<void> {
       targetChunks: profile.syntheticChunks,
       questions: profile.generatedQuestions,
     });
+    // The shipped reports go inside the synthetic corpus, so the dev set is asked at scale too.
+    for (const name of await fs.readdir(path.join(ROOT, 'corpus'))) {
+      if (!name.startsWith('.')) await fs.copyFile(path.join(ROOT, 'corpus', name), path.join(synthDir, name));
+    }
     subjects.push({
       name: `Synthetic (${synth.expectedChunks.toLocaleString('en-US')} chunks)`,
       description: 'Deterministic synthetic corpus generated from the reports (see Method). Questions: dev set + questions generated from sampled passages.',
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
             minSamples: profile.minSamples,
             queryBudgetMs: system === 'ours' ? profile.oursBudgetMs : profile.baselineBudgetMs,
             recallChunkQueries: profile.recallChunkQueries,
+            ...(devSetPath && system === 'ours' ? { qaPath: devSetPath } : {}),
           },
           scratch,
           nodeArgs,
