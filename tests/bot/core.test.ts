@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_FILE, SqliteDriver } from '../../src/state/index.js';
 import {
   CommandRegistry,
   ConversationCore,
@@ -129,8 +130,10 @@ describe('ConversationCore', () => {
     expect(text(viaButton)).toContain('Số lượng cán bộ giảm < 5%');
     const stale = await again.handleCallback({ channel: 'console', chatId: 'c1', chatType: 'private', userId: 'u1', data: 'cite:99:1' });
     expect(text(stale)).toContain('câu trả lời cũ');
-    const saved = JSON.parse(await readFile(join(dir, 'console-chats.json'), 'utf8')) as { chats: Record<string, unknown> };
-    expect(Object.keys(saved.chats)).toEqual(['c1']);
+    // One row per chat in the SQLite state under STATE_DIR.
+    const db = new SqliteDriver(join(dir, SQLITE_FILE));
+    expect(await db.all(`SELECT chat_key FROM chats WHERE channel = 'console'`)).toEqual([{ chat_key: 'c1' }]);
+    await db.close();
   });
 
   it('refuses users outside the allow-lists once, then stays silent, without touching the documents', async () => {

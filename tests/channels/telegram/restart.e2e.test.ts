@@ -1,12 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { SQLITE_FILE, SqliteDriver } from '../../../src/state/index.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBotApi } from './fakeBotApi.js';
 import { startHarness, TOKEN, USER, waitFor, type Harness } from './helpers.js';
 import { exited, whenReady } from '../../helpers.js';
+
+/** Updates the child committed as handled, read from its SQLite state (WAL: readers never block it). */
+async function countHandled(stateDir: string): Promise<number> {
+  if (!existsSync(join(stateDir, SQLITE_FILE))) return 0;
+  const db = new SqliteDriver(join(stateDir, SQLITE_FILE));
+  try {
+    const rows = await db.all(`SELECT COUNT(*) AS n FROM inbox WHERE channel = 'telegram' AND status = 'handled'`).catch(() => [{ n: 0 }]);
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await db.close();
+  }
+}
 
 const CHILD = fileURLToPath(new URL('./childBot.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -52,12 +66,10 @@ describe('Telegram restart safety', () => {
       // Land the kill while the next answer is being computed (300 ms), not between a send and
       // its handled mark (that residual window is documented, not tested): wait until the
       // journal on disk accounts for every reply sent so far.
-      const journalFile = join(stateDir, 'telegram-updates.json');
       let handledOnDisk = 0;
       await waitFor(
         async () => {
-          const raw = await readFile(journalFile, 'utf8').catch(() => '{}');
-          handledOnDisk = ((JSON.parse(raw) as { handled?: number[] }).handled ?? []).length;
+          handledOnDisk = await countHandled(stateDir);
           const sent = api.sentMessages().length;
           return sent >= 3 && handledOnDisk === sent;
         },
