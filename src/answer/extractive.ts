@@ -1,4 +1,4 @@
-import { fold, normalizeText } from '../ingest/normalize.js';
+import { fold } from '../ingest/normalize.js';
 import { typesNamedIn } from '../ingest/documentTypes.js';
 import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';

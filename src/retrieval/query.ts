@@ -255,38 +255,96 @@ function capitalizedRuns(raw: string): string[][] {
   return runs;
 }
 
+/**
+ * Query understanding in named stages: read the question (language, intent, injection), tokenize
+ * (English through the glossary), recognise the corpus's places, names and document numbers,
+ * find names the corpus does not know, build the concepts a passage must cover, weigh them, mark
+ * the focus, plan the search, and read what shape of answer is asked for.
+ */
 export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
+  const read = readQuestion(raw);
+  const { words, vectorText, translation } = tokenize(read.normalized, read.language);
+  const tokens = words.map((w) => w.folded);
+  const d: Draft = { ...read, raw, words, tokens, translation, entities: [], unknownEntities: [], entityAt: new Array<number>(tokens.length).fill(-1) };
+  recognizeKnownPlaces(d, ctx);
+  recognizeKnownNames(d, ctx);
+  recognizeDocumentNumbers(d, ctx);
+  findUnknownNames(d, ctx);
+  const concepts = buildConcepts(d, ctx);
+  const groups = weighConcepts(concepts.groups, ctx);
+  markFocus(d.intent, d.language, tokens, concepts.mask, concepts.covered, translation, groups);
+  const plan = searchPlan(groups, d, concepts.unitTokens);
+  const shape = answerShape(d);
+  return {
+    raw,
+    normalized: d.normalized,
+    language: d.language,
+    intent: d.intent,
+    wantsFigure: d.wantsFigure || shape.yesNo,
+    ...(shape.documentField ? { documentField: shape.documentField } : {}),
+    yesNo: shape.yesNo,
+    figureWish: shape.figureWish,
+    years: shape.years,
+    injection: d.injection,
+    tokens,
+    contentTokens: concepts.contentTokens,
+    groups,
+    searchTerms: plan.searchTerms,
+    termBoost: plan.termBoost,
+    vectorText: [vectorText, ...plan.corrected, plan.expansionText].join(' ').trim(),
+    entities: d.entities,
+    unknownEntities: d.unknownEntities,
+    unitTokens: concepts.unitTokens,
+  };
+}
+
+/** What the stages share: the question as read and tokenized, and the entities found so far. */
+interface Draft {
+  raw: string;
+  normalized: string;
+  folded: string;
+  injection: boolean;
+  language: Language;
+  intent: Intent;
+  wantsFigure: boolean;
+  accented: boolean;
+  words: WordToken[];
+  /** Folded tokens; place recognition writes corrected spellings back into it. */
+  tokens: string[];
+  translation: Translation | undefined;
+  entities: EntityMention[];
+  unknownEntities: EntityMention[];
+  /** For each token, the index of the entity it belongs to, or -1. */
+  entityAt: number[];
+}
+
+function readQuestion(raw: string): Pick<Draft, 'normalized' | 'folded' | 'injection' | 'language' | 'intent' | 'wantsFigure' | 'accented'> {
   const lx = lexicon();
   const normalized = normalizeText(raw).replace(/\s+/g, ' ').trim();
   const folded = fold(normalized).replace(/['’]/g, "'");
-  const injection = lx.injection.some((re) => re.test(folded));
   const language = detectLanguage(normalized);
   const { intent, wantsFigure } = detectIntent(folded, language);
-  const accented = hasVietnameseMarks(normalized);
+  return { normalized, folded, injection: lx.injection.some((re) => re.test(folded)), language, intent, wantsFigure, accented: hasVietnameseMarks(normalized) };
+}
 
-  const groups: ConceptGroup[] = [];
-  const entities: EntityMention[] = [];
-  const unknownEntities: EntityMention[] = [];
-  let words: WordToken[];
-  let vectorText: string;
-  let translation: Translation | undefined;
-  if (language === 'en') {
-    translation = translateEnglish(normalized);
-    // Names stay as typed ("An Giang"); everything else comes from the glossary.
-    const nameTokens = capitalizedRuns(normalized)
-      .filter((r) => r.length >= 2)
-      .flatMap((r) => r.map((w) => fold(w).replace(/['’]/g, '')));
-    words = [...wordTokens(translation.text), ...nameTokens.map((t) => ({ surface: t, folded: t }))];
-    vectorText = `${translation.text} ${nameTokens.join(' ')}`;
-  } else {
-    words = wordTokens(normalized);
-    vectorText = normalized;
-  }
-  const tokens = words.map((w) => w.folded);
+function tokenize(normalized: string, language: Language): { words: WordToken[]; vectorText: string; translation: Translation | undefined } {
+  if (language !== 'en') return { words: wordTokens(normalized), vectorText: normalized, translation: undefined };
+  const translation = translateEnglish(normalized);
+  // Names stay as typed ("An Giang"); everything else comes from the glossary.
+  const nameTokens = capitalizedRuns(normalized)
+    .filter((r) => r.length >= 2)
+    .flatMap((r) => r.map((w) => fold(w).replace(/['’]/g, '')));
+  return {
+    words: [...wordTokens(translation.text), ...nameTokens.map((t) => ({ surface: t, folded: t }))],
+    vectorText: `${translation.text} ${nameTokens.join(' ')}`,
+    translation,
+  };
+}
 
+function recognizeKnownPlaces(d: Draft, ctx: QueryContext): void {
+  const { tokens, entities, entityAt } = d;
   // Typo-tolerant recognition of the corpus's place names: exact windows first, then one edit.
   const places = placesByInitial(ctx.names);
-  const entityAt = new Array<number>(tokens.length).fill(-1);
   for (let len = 4; len >= 2; len--) {
     for (let i = 0; i + len <= tokens.length; i++) {
       if (entityAt.slice(i, i + len).some((e) => e >= 0)) continue;
@@ -312,6 +370,10 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     }
   }
 
+}
+
+function recognizeKnownNames(d: Draft, ctx: QueryContext): void {
+  const { normalized, tokens, entities, entityAt } = d;
   // Other proper names the corpus knows (places without a marker there, people): "An Giang", "Trần Thanh Nhã".
   const nameRuns = /\p{Ll}/u.test(normalized) ? capitalizedRuns(normalized) : [];
   for (const run of nameRuns) {
@@ -328,6 +390,10 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     }
   }
 
+}
+
+function recognizeDocumentNumbers(d: Draft, ctx: QueryContext): void {
+  const { normalized, entities, unknownEntities } = d;
   // Document numbers ("381-BC/TU").
   for (const m of normalized.matchAll(DOC_NUMBER_RE)) {
     const f = fold(m[0]).replace(/\s+/g, '');
@@ -337,6 +403,11 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     (known ? entities : unknownEntities).push(mention);
   }
 
+}
+
+function findUnknownNames(d: Draft, ctx: QueryContext): void {
+  const lx = lexicon();
+  const { normalized, language, tokens, entities, unknownEntities, entityAt } = d;
   // Names the corpus does not know: capitalised runs, and words after a place marker.
   const glossaryWords = glossaryWordSet();
   const isKnownPhrase = (ft: string[]) =>
@@ -385,6 +456,12 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     }
   }
 
+}
+
+function buildConcepts(d: Draft, ctx: QueryContext): { groups: ConceptGroup[]; contentTokens: string[]; unitTokens: string[]; mask: boolean[]; covered: boolean[] } {
+  const lx = lexicon();
+  const { normalized, language, accented, words, tokens, entities, entityAt, translation } = d;
+  const groups: ConceptGroup[] = [];
   // Concepts: entities as wholes, abbreviations with their expansions, glossary groups (English),
   // content words, and the phrases (bigrams) the question and the corpus share.
   const mask = language === 'en' ? tokens.map((t) => isStopToken(t, 'en')) : stopMask(words, accented);
@@ -456,6 +533,11 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
       groups.push({ label: b.replace(BIGRAM_JOINER, ' '), alternatives: [[b]], weight: 0 });
     }
   }
+  return { groups, contentTokens, unitTokens, mask, covered };
+}
+
+/** Each concept weighs its rarest term's IDF (capped); phrases a little less than words. */
+function weighConcepts(groups: readonly ConceptGroup[], ctx: QueryContext): ConceptGroup[] {
   const uniqueGroups = new Map<string, ConceptGroup>();
   const maxIdf = Math.log(2 + ctx.termStats.documentCount);
   for (const g of groups) {
@@ -471,8 +553,12 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     uniqueGroups.set(key, g);
   }
 
-  markFocus(intent, language, tokens, mask, covered, translation, [...uniqueGroups.values()]);
+  return [...uniqueGroups.values()];
+}
 
+function searchPlan(groups: readonly ConceptGroup[], d: Draft, unitTokens: readonly string[]): { termBoost: Map<string, number>; searchTerms: string[]; expansionText: string; corrected: string[] } {
+  const { normalized, entities } = d;
+  const uniqueGroups = new Map(groups.map((g) => [JSON.stringify(g.alternatives), g]));
   const termBoost = new Map<string, number>();
   const searchTerms = new Set<string>();
   for (const g of uniqueGroups.values()) {
@@ -491,6 +577,12 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     .join(' ');
   const corrected = entities.filter((e) => e.kind === 'place' && !fold(normalized).includes(e.folded)).map((e) => e.folded);
 
+  return { termBoost, searchTerms: [...searchTerms], expansionText, corrected };
+}
+
+/** What shape of answer is asked for: a document detail, yes or no, which figure, which years. */
+function answerShape(d: Draft): { documentField?: DocumentField; yesNo: boolean; figureWish: FigureWish; years: number[] } {
+  const { folded, entities, intent } = d;
   const cues = intentCues();
   const mentionsDocument =
     entities.some((e) => e.kind === 'document') ||
@@ -507,27 +599,7 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     changeBy: matchesAny(cues.changeBy, folded),
   };
 
-  return {
-    raw,
-    normalized,
-    language,
-    intent,
-    wantsFigure: wantsFigure || yesNo,
-    documentField,
-    yesNo,
-    figureWish,
-    years,
-    injection,
-    tokens,
-    contentTokens,
-    groups: [...uniqueGroups.values()],
-    searchTerms: [...searchTerms],
-    termBoost,
-    vectorText: [vectorText, ...corrected, expansionText].join(' ').trim(),
-    entities,
-    unknownEntities,
-    unitTokens,
-  };
+  return { ...(documentField ? { documentField } : {}), yesNo, figureWish, years };
 }
 
 const FOCUS_WEIGHT = 2.5;
