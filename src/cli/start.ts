@@ -7,6 +7,7 @@ import { createLogger, registerSecret } from '../logger.js';
 import { startConsole } from '../channels/console/index.js';
 import { startTelegram } from '../channels/telegram/index.js';
 import { startZalo } from '../channels/zalo/index.js';
+import { openStateStore, type StateStore } from '../state/index.js';
 import { flagString, parseArgs, type ParsedArgs } from './args.js';
 import { watchCorpus, type CorpusWatcher } from '../app/corpusWatcher.js';
 import { openAssistant } from './common.js';
@@ -46,6 +47,21 @@ function watchForDocuments(assistant: ReportAssistant, args: ParsedArgs, config:
   });
 }
 
+const DAY_MS = 24 * 3600_000;
+
+/** Bounded growth: answered ids, idle chats and idle quiz rounds are dropped by age, hourly, off the answering path. */
+function schedulePruning(store: StateStore, logger: Logger): NodeJS.Timeout {
+  const prune = () =>
+    store
+      .prune({ nowMs: Date.now(), handledMaxAgeMs: 7 * DAY_MS, chatMaxAgeMs: 90 * DAY_MS, roundMaxAgeMs: 30 * DAY_MS })
+      .then((removed) => logger.debug({ removed }, 'state pruned'))
+      .catch((err: unknown) => logger.warn({ err }, 'state pruning failed; retried in an hour'));
+  setTimeout(() => void prune(), 60_000).unref();
+  const timer = setInterval(() => void prune(), 3600_000);
+  timer.unref();
+  return timer;
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   registerSecret(config.TELEGRAM_BOT_TOKEN);
@@ -73,15 +89,24 @@ async function main(): Promise<void> {
 
   const assistant = await openAssistant(args, config);
   const handles: { name: string; stop(): Promise<void> }[] = [];
+  // One store for every channel of the process: SQLite under STATE_DIR, or PostgreSQL (DATABASE_URL).
+  const store = await openStateStore({
+    stateDir: config.STATE_DIR,
+    databaseUrl: config.DATABASE_URL,
+    databaseSchema: config.DATABASE_SCHEMA,
+    sqliteSync: config.STATE_SQLITE_SYNC,
+    logger,
+  });
+  const pruning = schedulePruning(store, logger);
   if (config.TELEGRAM_BOT_TOKEN) {
     const extension = await trainerFor('telegram', assistant, config, logger);
-    const telegram = await startTelegram({ config, knowledge: assistant, logger, tuning: { handleSignals: false }, extension });
+    const telegram = await startTelegram({ config, knowledge: assistant, logger, tuning: { handleSignals: false }, extension, store });
     handles.push({ name: 'telegram', stop: () => telegram.stop() });
     logger.info({ bot: telegram.botUsername, mode: telegram.mode }, 'telegram started');
   }
   if (config.ZALO_BOT_TOKEN) {
     const extension = await trainerFor('zalo', assistant, config, logger);
-    const zalo = await startZalo({ config, knowledge: assistant, logger, extension });
+    const zalo = await startZalo({ config, knowledge: assistant, logger, extension, store });
     handles.push({ name: 'zalo', stop: () => zalo.stop() });
     logger.info({ mode: zalo.mode }, 'zalo started');
   }
@@ -93,6 +118,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'stopping: finishing in-flight answers');
     await Promise.allSettled(handles.map((h) => h.stop()));
+    clearInterval(pruning);
+    await store.close().catch((err: unknown) => logger.error({ err }, 'state store did not close cleanly'));
     logger.info('stopped');
     process.exit(0);
   };
