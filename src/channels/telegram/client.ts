@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { Telegram } from 'telegraf';
 import type { Opts, Telegram as BotApiMethods } from 'telegraf/types';
 import type { Logger } from 'pino';
-import { BotApiError, CallAbortedError, describeError } from './errors.js';
+import { BotApiError, BotNetworkError, CallAbortedError, describeError } from './errors.js';
+import { RetryAborted, withRetry } from '../shared/resilience.js';
 import { classifyError } from './classify.js';
 import { sleep } from './sleep.js';
 
@@ -68,23 +69,34 @@ export class BotApiClient {
 
   /** One call, retried on 429 (after retry_after), 5xx and network errors. */
   async call<M extends MethodName>(method: M, payload: Opts<M>, options: CallOptions = {}): Promise<MethodResult<M>> {
-    const maxAttempts = options.maxAttempts ?? this.retry.maxAttempts;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.callOnce(method, payload, options);
-      } catch (err) {
-        if (err instanceof CallAbortedError) throw err;
-        const classified = classifyError(err, method);
-        if (!classified.retryable || attempt >= maxAttempts) throw classified;
-        const delayMs =
-          classified instanceof BotApiError && classified.errorCode === 429 && classified.retryAfterS !== undefined
-            ? classified.retryAfterS * 1000
-            : this.backoffMs(attempt);
-        if (classified instanceof BotApiError && classified.errorCode === 429) this.onRateLimited?.(delayMs);
-        this.logger.warn({ ...describeError(classified), attempt, delayMs }, 'Bot API call failed, retrying');
-        await sleep(delayMs, options.signal);
-        if (options.signal?.aborted) throw new CallAbortedError(method);
-      }
+    const isRateLimit = (err: Error): err is BotApiError => err instanceof BotApiError && err.errorCode === 429;
+    try {
+      return await withRetry(
+        async () => {
+          try {
+            return await this.callOnce(method, payload, options);
+          } catch (err) {
+            if (err instanceof CallAbortedError) throw err;
+            throw classifyError(err, method);
+          }
+        },
+        {
+          maxAttempts: options.maxAttempts ?? this.retry.maxAttempts,
+          baseDelayMs: this.retry.baseDelayMs,
+          maxDelayMs: this.retry.maxDelayMs,
+          isRetryable: (err) => !(err instanceof CallAbortedError) && (err instanceof BotApiError || err instanceof BotNetworkError) && err.retryable,
+          // 429 retry_after is Telegram's instruction, honoured as given rather than jittered.
+          serverDelayMs: (err) => (isRateLimit(err) && err.retryAfterS !== undefined ? err.retryAfterS * 1000 : undefined),
+          onRetry: ({ err, attempt, delayMs }) => {
+            if (isRateLimit(err)) this.onRateLimited?.(delayMs);
+            this.logger.warn({ ...describeError(err), attempt, delayMs }, 'Bot API call failed, retrying');
+          },
+        },
+        options.signal,
+      );
+    } catch (err) {
+      if (err instanceof RetryAborted) throw new CallAbortedError(method);
+      throw err;
     }
   }
 
