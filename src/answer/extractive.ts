@@ -432,21 +432,24 @@ function documentDates(snapshot: IndexSnapshot): Map<string, string> {
   return m;
 }
 
-const FIGURE_SENTENCE_POOL = 5;
+const FIGURE_SENTENCE_POOL = 8;
 const FIGURE_SENTENCE_MIN_SHARE = 0.7;
 /** A sentence further down still competes when its figure carries the unit asked. */
 const FIGURE_SENTENCE_MIN_SHARE_WITH_UNIT = 0.6;
+const FIGURE_SENTENCE_MIN_SHARE_NO_FIGURE = 0.35;
 
 /** A figure scoring this well carries the unit asked: two such figures state the same indicator. */
 const SAME_INDICATOR_SCORE = 4;
 
 function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSentence[], best: EvidenceSentence, snapshot: IndexSnapshot): EvidenceSentence {
   const q = figureQuestion(query);
+  // When the best sentence holds no figure for the question (a table row of another place), sentences further down may.
+  const bestHasFigure = chooseFigureScored(best.text, q) !== undefined;
   const candidates = sentences
     .slice(0, FIGURE_SENTENCE_POOL)
-    .filter((s) => s.hasNumber && s.score >= FIGURE_SENTENCE_MIN_SHARE_WITH_UNIT * best.score && s.coverage >= MIN_SENTENCE_COVERAGE)
+    .filter((s) => s.hasNumber && s.score >= (bestHasFigure ? FIGURE_SENTENCE_MIN_SHARE_WITH_UNIT : FIGURE_SENTENCE_MIN_SHARE_NO_FIGURE) * best.score && s.coverage >= MIN_SENTENCE_COVERAGE)
     .map((s) => ({ s, fig: chooseFigureScored(s.text, q), year: Number(snapshot.documentById.get(s.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? 0) }))
-    .filter((c) => c.s.score >= FIGURE_SENTENCE_MIN_SHARE * best.score || (query.unitTokens.length > 0 && (c.fig?.score ?? 0) >= SAME_INDICATOR_SCORE));
+    .filter((c) => !bestHasFigure || c.s.score >= FIGURE_SENTENCE_MIN_SHARE * best.score || (query.unitTokens.length > 0 && (c.fig?.score ?? 0) >= SAME_INDICATOR_SCORE));
   // Two reports give the same indicator: with no year asked, the newer one leads (the older is named after it).
   const newest = Math.max(0, ...candidates.filter((c) => c.fig && c.fig.score >= SAME_INDICATOR_SCORE).map((c) => c.year));
   let pick = best;

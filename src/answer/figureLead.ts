@@ -179,6 +179,8 @@ export interface ScoredFigure {
 /** The figure of `sentence` that answers, with how well it fits, or undefined when it has none. */
 export function chooseFigureScored(sentence: string, q: FigureQuestion): ScoredFigure | undefined {
   const cell = tableCellFigure(sentence, q);
+  // A row about another place than the one asked holds no figure for the question.
+  if (cell?.otherPlace) return undefined;
   if (cell) {
     const m = [...sentence.matchAll(/\d+(?:[.,]\d+)*/g)].find((x) => cell.phrase.endsWith(x[0]) || cell.phrase.includes(`: ${x[0]}`));
     if (m) return { match: m, score: cell.score + 2 };
@@ -258,7 +260,7 @@ export function tableCells(text: string): TableCell[] {
  * In a table row the unit of a number is its column header: the cell whose header shares most
  * with the question answers ("Kết nạp mới: 431" for "kết nạp được bao nhiêu đảng viên mới").
  */
-export function tableCellFigure(text: string, q: FigureQuestion): { phrase: string; score: number } | undefined {
+export function tableCellFigure(text: string, q: FigureQuestion): { phrase: string; score: number; otherPlace: boolean } | undefined {
   const cells = tableCells(text).filter((c) => /\d/.test(c.value) && !/^(19|20)\d{2}$/.test(c.value));
   if (!cells.length) return undefined;
   const question = new Set(q.tokens);
@@ -272,7 +274,7 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
   const labelLevel = levelBefore(`${labelText} `, labelText.length + 1);
   const otherPlace =
     placeMarkerBefore(label) && (!(q.places ?? []).some((p) => label.includes(p)) || (q.placeLevel !== undefined && labelLevel !== undefined && labelLevel !== q.placeLevel)) ? 4 : 0;
-  let best: { phrase: string; score: number } | undefined;
+  let best: { phrase: string; score: number; otherPlace: boolean } | undefined;
   for (const c of cells) {
     const words = foldedWords(c.header);
     if (!words.length) continue;
@@ -280,8 +282,10 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
     let score = (4 * shared) / words.length + shared * 0.5 + words.filter((w) => unit.has(w)).length;
     if (q.wish.percent) score += c.value.includes('%') || /(ty le|phan tram|%)/.test(fold(c.header)) ? 3 : -1;
     else if (c.value.includes('%')) score -= 1;
-    score += 3 * labelShare - otherPlace;
-    if (!best || score > best.score) best = { phrase: `${c.header}: ${c.value}`, score };
+    // The total row speaks for the table's whole scope: the province or district the question names.
+    const totalRow = intentCues().totalRowLabels.includes(label.replace(/[^a-z ]/g, '').trim()) && labelShare === 0 ? 2.5 : 0;
+    score += 3 * labelShare - otherPlace + totalRow;
+    if (!best || score > best.score) best = { phrase: `${c.header}: ${c.value}`, score, otherPlace: otherPlace > 0 };
   }
   return best;
 }
@@ -289,6 +293,7 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
 /** The figure phrase for a count question, extended over figures joined to it. */
 export function figurePhrase(sentence: string, q: FigureQuestion): string | undefined {
   const cell = tableCellFigure(sentence, q);
+  if (cell?.otherPlace) return undefined;
   if (cell) return cell.phrase;
   let chosen = chooseFigure(sentence, q);
   if (!chosen) return undefined;

@@ -27,6 +27,7 @@ const IntentFile = z.object({
   reasonWords: Patterns,
   listIntroducers: Patterns,
   figureLeadIn: Patterns,
+  totalRowLabels: Patterns,
 });
 
 export interface IntentCues {
@@ -44,6 +45,8 @@ export interface IntentCues {
   listIntroducers: string[];
   /** Folded function words that may stand right before a figure without naming another quantity. */
   figureLeadIn: string[];
+  /** Folded labels of a table's total row ("tong cong", "toan tinh"). */
+  totalRowLabels: string[];
 }
 
 let cached: IntentCues | undefined;
@@ -69,6 +72,7 @@ export function intentCues(): IntentCues {
     reasonWords: file.reasonWords,
     listIntroducers: file.listIntroducers,
     figureLeadIn: file.figureLeadIn,
+    totalRowLabels: file.totalRowLabels,
   };
   return cached;
 }
