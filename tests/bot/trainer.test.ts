@@ -87,7 +87,7 @@ describe('trainer as an extension of the conversation core', () => {
   });
 
   it('refuses users outside the allow-lists: a typed number or a poll vote never scores', async () => {
-    const { core, kb } = await setup({ access: { allowedChats: [], allowedUsers: ['u1', 'u2'], admins: [] } });
+    const { core, kb } = await setup({ access: { allowedChats: [], allowedUsers: ['u1', 'u2'], admins: [], usersAllowedInAnyGroup: true } });
     const asked = await core.handleMessage(group({ text: '/kiemtra' }));
     const poll = asked.at(-1)!.quizPoll!;
     const right = String(poll.correctOptionId + 1);

@@ -92,7 +92,7 @@ describe('Telegram trainer', () => {
       await api.close();
       await rm(stateDir, { recursive: true, force: true });
     });
-    const h = await start(api, stateDir, { TELEGRAM_ALLOWED_USERS: `${USER.id},${OTHER.id}` });
+    const h = await start(api, stateDir, { TELEGRAM_ALLOWED_USERS: `${USER.id},${OTHER.id}`, ALLOW_LISTED_USERS_IN_ANY_GROUP: 'true' });
     cleanups.push(() => h.bot.stop());
     const STRANGER = { id: 9090, first_name: 'Lạ' };
     const texts = () => api.sentMessages(GROUP_ID).map((m) => m.text);
