@@ -10,7 +10,6 @@ import { loadMessages } from '../../bot/messages.js';
 import type { AppConfig } from '../../config.js';
 import { registerSecret, type Logger } from '../../logger.js';
 import { BotApiClient, type RetryPolicy } from './client.js';
-import { describeError } from './errors.js';
 import { UpdateJournal } from './journal.js';
 import { BotApiOutbound, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './outbound.js';
 import { ALLOWED_UPDATES, Poller } from './polling.js';
