@@ -9,7 +9,7 @@ import { lexicon } from '../../retrieval/lexicon.js';
 import { detectLanguage, type AnalyzedQuery } from '../../retrieval/query.js';
 import type { AnswerGenerator } from '../generator.js';
 import { citationFor } from '../extractive.js';
-import type { Answer, Citation, ConversationTurn, Language } from '../types.js';
+import { LEAD_MAX_CHARS, type Answer, type Citation, type ConversationTurn, type Language } from '../types.js';
 import { fill, loadLlmPrompts, type LlmPrompts, type LlmPromptSet } from './prompts.js';
 import { CircuitBreaker, CircuitOpenError, withRetries, type CircuitBreakerOptions } from './resilience.js';
 import { formatSources, sanitizeSourceText, selectSources, type NumberedSource, type SourceSelection } from './sources.js';
@@ -185,7 +185,9 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       return citationFor(source.chunk, snapshot, known?.quote ?? quoteFor(source.chunk.text, text));
     });
     // The lead is the model's first paragraph: the direct answer it was asked to put first.
-    const lead = (body.split(/\n\s*\n/)[0] ?? body).trim();
+    const first = (body.split(/\n\s*\n/)[0] ?? body).trim();
+    // A first paragraph over the contract's bound is no lead: the verified extractive one stands.
+    const lead = first.length <= LEAD_MAX_CHARS ? first : extractive.lead;
     return { question: query.raw, answered: true, kind: 'answer', language: query.language, lead, text: body, citations, via: 'llm' };
   }
 }

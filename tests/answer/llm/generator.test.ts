@@ -68,6 +68,9 @@ describe('verified answers', () => {
     expect(answer.language).toBe('vi');
     expect(answer.text).toContain('119/156');
     expect(answer.text).toMatch(/\[1\]\.$/);
+    // The model's first paragraph is the lead a chat shows first.
+    expect(answer.lead).toContain('119/156');
+    expect(answer.lead.length).toBeLessThanOrEqual(500);
     expect(answer.citations).toHaveLength(1);
     expect(answer.citations[0]!.quote).toContain('119/156');
     expect(answer.citations[0]!.document).toBe('ttxvn-2019-an-giang-nhan-rong-mo-hinh');
