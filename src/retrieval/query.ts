@@ -190,7 +190,13 @@ function detectIntent(folded: string, language: Language): { intent: Intent; wan
 /** Words that name what is counted: the content words right after "bao nhiêu" / "how many". */
 const UNIT_END = new Set(['thuc', 'duoc', 'da', 'dang', 'se', 'lam', 'tham', 'giam', 'tang', 'dat', 'co', 've', 'cho', 'tai', 'o', 'cua', 'trong', 'theo', 'sau', 'khi', 'tu', 'den', 'nam', 'thang', 'bi', 'ket', 'tuyen', 'bau', 'tro', 'duy', 'trien', 'xay', 'nhat', 'kiem', 'dong', 'la', 'va', 'voi', 'nhu', 'tren', 'duoi']);
 
-function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[]): string[] {
+/**
+ * The same words with their accents, for questions typed with diacritics: there "cơ" (of "cơ sở")
+ * is not "có", and "đảng" (of "tổ chức đảng") is not "đang".
+ */
+const UNIT_END_ACCENTED = new Set(['thực', 'được', 'đã', 'đang', 'sẽ', 'làm', 'tham', 'giảm', 'tăng', 'đạt', 'có', 'về', 'cho', 'tại', 'ở', 'của', 'trong', 'theo', 'sau', 'khi', 'từ', 'đến', 'năm', 'tháng', 'bị', 'kết', 'tuyển', 'bầu', 'trở', 'duy', 'triển', 'xây', 'nhất', 'kiêm', 'đồng', 'là', 'và', 'với', 'như', 'trên', 'dưới']);
+
+function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[], surfaces?: readonly string[]): string[] {
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     const next = tokens[i + 1];
@@ -202,7 +208,8 @@ function unitAfterCountWord(tokens: readonly string[], mask: readonly boolean[])
     const unit: string[] = [];
     for (let j = start; j < tokens.length && unit.length < 4; j++) {
       // The counted noun ends where a verb or preposition starts ("xã, phường, thị trấn | thực hiện").
-      if (unit.length && (mask[j] || UNIT_END.has(tokens[j]!))) break;
+      const ends = surfaces ? UNIT_END_ACCENTED.has(surfaces[j] ?? '') : UNIT_END.has(tokens[j]!);
+      if (unit.length && (mask[j] || ends)) break;
       if (!mask[j]) unit.push(tokens[j]!);
     }
     return unit;
@@ -465,7 +472,7 @@ function buildConcepts(d: Draft, ctx: QueryContext): { groups: ConceptGroup[]; c
   // Concepts: entities as wholes, abbreviations with their expansions, glossary groups (English),
   // content words, and the phrases (bigrams) the question and the corpus share.
   const mask = language === 'en' ? tokens.map((t) => isStopToken(t, 'en')) : stopMask(words, accented);
-  const unitTokens = language === 'en' ? translationUnit(normalized) : unitAfterCountWord(tokens, mask);
+  const unitTokens = language === 'en' ? translationUnit(normalized) : unitAfterCountWord(tokens, mask, accented ? words.map((w) => w.surface) : undefined);
   const covered = new Array<boolean>(tokens.length).fill(false);
   // Markers in front of a place ("Đảng bộ tỉnh Kon Tum", "xã Đăk Pét") belong to the mention.
   for (let i = 0; i < tokens.length; i++) {
