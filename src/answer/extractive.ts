@@ -488,7 +488,7 @@ function figureQuestion(query: AnalyzedQuery): FigureQuestion {
 /** "Có"/"Chưa" and the figure behind it: a full ratio (13/13) or 100% and more is yes; a negative word or a short ratio is no. */
 function yesNoLead(query: AnalyzedQuery, s1: EvidenceSentence): string {
   const lang = query.language;
-  const figure = figurePhrase(s1.text, figureQuestion(query));
+  const figure = query.wantsFigure ? figurePhrase(s1.text, figureQuestion(query)) : undefined;
   const detail = figure ?? sentenceLead(s1.text, 300);
   const raw = figure ? (chooseFigure(s1.text, figureQuestion(query))?.[0] ?? '') : '';
   const ratio = /(\d+(?:[.,]\d+)*)\s*\/\s*(\d+(?:[.,]\d+)*)/.exec(raw);

@@ -287,7 +287,8 @@ export function analyzeQuery(raw: string, ctx: QueryContext): AnalyzedQuery {
     normalized: d.normalized,
     language: d.language,
     intent: d.intent,
-    wantsFigure: d.wantsFigure || shape.yesNo,
+    // "đã … ở tất cả các xã chưa?", "có hoàn thành chỉ tiêu không?" are decided by a figure; "có phải là … không?" by a statement.
+    wantsFigure: d.wantsFigure || (shape.yesNo && (concepts.unitTokens.length > 0 || shape.figureWish.percent)),
     ...(shape.documentField ? { documentField: shape.documentField } : {}),
     yesNo: shape.yesNo,
     figureWish: shape.figureWish,
