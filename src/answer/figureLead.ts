@@ -124,6 +124,18 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   const clause = new Set(foldedWords(sentence.slice(clauseStart, clauseEndAt < 0 ? undefined : clauseEndAt)));
   const asked = [...question].filter((w) => /^[a-z]{2,}$/.test(w));
   if (asked.length) s += (3 * asked.filter((w) => clause.has(w)).length) / asked.length;
+  // Among the clauses of one sentence, the one holding the asked words the others lack wins
+  // ("…; có 98/125 xã (đạt 78,40%) thực hiện trưởng ban dân vận …"); only a less telling clause
+  // loses points, so sentences still compare as before.
+  const clauses = sentence.split(';').map((c) => new Set(foldedWords(c)));
+  if (clauses.length > 1) {
+    const telling = asked.filter((w) => clauses.some((c) => c.has(w)) && !clauses.every((c) => c.has(w)));
+    if (telling.length) {
+      const share = (c: Set<string>) => telling.filter((w) => c.has(w)).length / telling.length;
+      const mine = share(clauses[sentence.slice(0, at).split(';').length - 1] ?? new Set());
+      s -= 3 * (Math.max(...clauses.map(share)) - mine);
+    }
+  }
   // "kết nạp được 12.668 đảng viên" counts admissions, not members: content words right before a
   // figure that the question does not use say it is another quantity.
   // Only the words of this figure's own phrase: not the previous figure's unit ("15 đảng bộ trực thuộc, 698 …").
