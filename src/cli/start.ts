@@ -7,7 +7,7 @@ import { createLogger, registerSecret } from '../logger.js';
 import { startConsole } from '../channels/console/index.js';
 import { startTelegram } from '../channels/telegram/index.js';
 import { startZalo } from '../channels/zalo/index.js';
-import { openStateStore, type StateStore } from '../state/index.js';
+import { openConfiguredStateStore, type StateStore } from '../state/index.js';
 import { flagString, parseArgs, type ParsedArgs } from './args.js';
 import { watchCorpus, type CorpusWatcher } from '../app/corpusWatcher.js';
 import { openAssistant } from './common.js';
@@ -90,13 +90,7 @@ async function main(): Promise<void> {
   const assistant = await openAssistant(args, config);
   const handles: { name: string; stop(): Promise<void> }[] = [];
   // One store for every channel of the process: SQLite under STATE_DIR, or PostgreSQL (DATABASE_URL).
-  const store = await openStateStore({
-    stateDir: config.STATE_DIR,
-    databaseUrl: config.DATABASE_URL,
-    databaseSchema: config.DATABASE_SCHEMA,
-    sqliteSync: config.STATE_SQLITE_SYNC,
-    logger,
-  });
+  const store = await openConfiguredStateStore(config, logger);
   const pruning = schedulePruning(store, logger);
   if (config.TELEGRAM_BOT_TOKEN) {
     const extension = await trainerFor('telegram', assistant, config, logger);

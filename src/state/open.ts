@@ -21,6 +21,25 @@ export interface OpenStateOptions {
   importLegacy?: boolean;
 }
 
+/** The store settings of the app's configuration (STATE_DIR, DATABASE_URL, DATABASE_SCHEMA, STATE_SQLITE_SYNC). */
+export interface StateConfig {
+  STATE_DIR: string;
+  DATABASE_URL?: string | undefined;
+  DATABASE_SCHEMA?: string | undefined;
+  STATE_SQLITE_SYNC: SqliteSync;
+}
+
+/** Opens the store the configuration names: one definition for `npm start` and each channel run on its own. */
+export function openConfiguredStateStore(config: StateConfig, logger?: Logger): Promise<StateStore> {
+  return openStateStore({
+    stateDir: config.STATE_DIR,
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    ...(config.DATABASE_SCHEMA ? { databaseSchema: config.DATABASE_SCHEMA } : {}),
+    sqliteSync: config.STATE_SQLITE_SYNC,
+    ...(logger ? { logger } : {}),
+  });
+}
+
 /** Opens the configured store, migrates it, and imports legacy JSON state once. */
 export async function openStateStore(options: OpenStateOptions): Promise<StateStore> {
   const onError = (err: unknown) => options.logger?.warn({ err }, 'state store connection error');

@@ -3,7 +3,7 @@ import { DEFAULT_WEBHOOK_HOST } from '../httpHardening.js';
 import type { KnowledgeBase } from '../../bot/knowledge.js';
 import type { CommandRegistry } from '../../bot/commands.js';
 import type { ChatExtension } from '../../bot/extension.js';
-import { openStateStore, type StateStore } from '../../state/index.js';
+import { openConfiguredStateStore, type StateStore } from '../../state/index.js';
 import { BackgroundTask } from '../shared/background.js';
 import { ConversationCore } from '../../bot/core.js';
 import { loadMessages } from '../../bot/messages.js';
@@ -102,13 +102,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   const maxDownloadBytes = Math.min(config.MAX_UPLOAD_BYTES, TELEGRAM_DOWNLOAD_LIMIT_BYTES);
   const store =
     opts.store ??
-    (await openStateStore({
-      stateDir: config.STATE_DIR,
-      databaseUrl: config.DATABASE_URL,
-      databaseSchema: config.DATABASE_SCHEMA,
-      sqliteSync: config.STATE_SQLITE_SYNC,
-      logger,
-    }));
+    (await openConfiguredStateStore(config, logger));
   const core = await ConversationCore.create({
     knowledge,
     channel: 'telegram',

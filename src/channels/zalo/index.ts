@@ -16,7 +16,7 @@ import { ZaloAdapter } from './adapter.js';
 import { Backoff, sleep } from './backoff.js';
 import { ZaloClient } from './client.js';
 import { DedupStore } from './dedupStore.js';
-import { openStateStore, type StateStore } from '../../state/index.js';
+import { openConfiguredStateStore, type StateStore } from '../../state/index.js';
 import { describeError } from './errors.js';
 import { ZaloPoller } from './poller.js';
 import { isValidWebhookSecret, ZaloWebhookServer, WEBHOOK_SECRET_MAX_CHARS, WEBHOOK_SECRET_MIN_CHARS } from './webhook.js';
@@ -114,13 +114,7 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
   });
   const stateStore =
     opts.store ??
-    (await openStateStore({
-      stateDir: config.STATE_DIR,
-      databaseUrl: config.DATABASE_URL,
-      databaseSchema: config.DATABASE_SCHEMA,
-      sqliteSync: config.STATE_SQLITE_SYNC,
-      logger,
-    }));
+    (await openConfiguredStateStore(config, logger));
   const store = await DedupStore.open({ store: stateStore, logger });
   const core = await ConversationCore.create({
     knowledge,
