@@ -18,7 +18,6 @@ export class BotApiOutbound implements TelegramOutbound {
   ) {}
 
   async sendMessage(chatId: number, isGroup: boolean, m: OutgoingMessage): Promise<void> {
-    await this.scheduler.acquire(String(chatId), isGroup);
     const common = {
       chat_id: chatId,
       link_preview_options: { is_disabled: true },
@@ -28,13 +27,16 @@ export class BotApiOutbound implements TelegramOutbound {
         : {}),
     };
     try {
-      await this.client.call('sendMessage', { ...common, text: m.html, parse_mode: 'HTML' });
+      await this.scheduler.run(String(chatId), isGroup, () =>
+        this.client.call('sendMessage', { ...common, text: m.html, parse_mode: 'HTML' }),
+      );
     } catch (err) {
       // Our escaping should make this impossible; if Telegram still rejects the markup, the user
       // gets the plain text rather than nothing.
       if (err instanceof BotApiError && err.errorCode === 400 && /entit|pars/i.test(err.description)) {
         this.logger.warn({ err: describeError(err) }, 'HTML refused, resending as plain text');
-        await this.client.call('sendMessage', { ...common, text: m.plain });
+        // A second request, so a second slot.
+        await this.scheduler.run(String(chatId), isGroup, () => this.client.call('sendMessage', { ...common, text: m.plain }));
         return;
       }
       throw err;
@@ -42,8 +44,7 @@ export class BotApiOutbound implements TelegramOutbound {
   }
 
   async sendPoll(chatId: number, isGroup: boolean, poll: QuizPoll, replyToMessageId?: number): Promise<{ pollId: string }> {
-    await this.scheduler.acquire(String(chatId), isGroup);
-    const sent = await this.client.call('sendPoll', {
+    const sent = await this.scheduler.run(String(chatId), isGroup, () => this.client.call('sendPoll', {
       chat_id: chatId,
       question: poll.question,
       options: poll.options,
@@ -54,7 +55,7 @@ export class BotApiOutbound implements TelegramOutbound {
       ...(replyToMessageId !== undefined
         ? { reply_parameters: { message_id: replyToMessageId, allow_sending_without_reply: true } }
         : {}),
-    });
+    }));
     const pollId = 'poll' in sent && sent.poll ? sent.poll.id : undefined;
     if (!pollId) throw new BotApiError('sendPoll', 500, 'the sent message carries no poll');
     return { pollId };

@@ -15,33 +15,94 @@ export interface SendLimits {
 export const TELEGRAM_PUBLISHED_LIMITS: SendLimits = { perChatIntervalMs: 1000, groupPerMinute: 20, globalPerSecond: 30 };
 
 /**
- * A slot is booked when the request is queued, and a busy event loop can delay the actual write
- * by a few hundred milliseconds; the margins keep what Telegram sees under its limits anyway.
+ * Slots are counted from booking until the reply to the request has arrived, so a stall between
+ * booking and the write cannot stack two windows' sends together; the remaining margin is for
+ * Telegram's own clock and for the rare plain-text resend.
  */
 export const TELEGRAM_LIMITS: SendLimits = { perChatIntervalMs: 1150, groupPerMinute: 18, globalPerSecond: 24 };
 
+/**
+ * Sends counted against one limit. A send occupies its window from the moment it is booked until
+ * windowMs after it finished: the server received it somewhere in between, so counting it that
+ * long is never too short, however late the event loop actually wrote the request.
+ */
+class SendWindow {
+  private inFlight = 0;
+  private finishedAt: number[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** 0 when a send may be booked now; Infinity when only a finishing send can free a slot. */
+  waitMs(t: number): number {
+    this.finishedAt = this.finishedAt.filter((at) => t - at < this.windowMs);
+    const free = this.limit - this.inFlight - this.finishedAt.length;
+    if (free > 0) return 0;
+    // The oldest finished send that must leave the window before one more fits.
+    const leaving = this.finishedAt[-free];
+    return leaving === undefined ? Number.POSITIVE_INFINITY : leaving + this.windowMs - t;
+  }
+
+  book(): void {
+    this.inFlight++;
+  }
+
+  finish(t: number): void {
+    this.inFlight--;
+    this.finishedAt.push(t);
+  }
+
+  get isEmpty(): boolean {
+    return this.inFlight === 0 && this.finishedAt.length === 0;
+  }
+}
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 export class SendScheduler {
-  private readonly lastByChat = new Map<string, number>();
-  private readonly groupSends = new Map<string, number[]>();
-  private globalSends: number[] = [];
+  private readonly byChat = new Map<string, SendWindow>();
+  private readonly byGroup = new Map<string, SendWindow>();
+  private readonly global: SendWindow;
   private pausedUntil = 0;
+  /** Woken when a send finishes, so waiters blocked by in-flight sends need not poll. */
+  private finished = signal();
 
   constructor(
     private readonly limits: SendLimits,
     private readonly now: () => number = Date.now,
     private readonly sleepMs: (ms: number) => Promise<void> = (ms) => sleep(ms),
-  ) {}
+  ) {
+    this.global = new SendWindow(limits.globalPerSecond, 1000);
+  }
 
-  /** Waits until a message to this chat may be sent, then books the slot. */
-  async acquire(chatId: string, isGroup: boolean): Promise<void> {
+  /**
+   * Waits for a slot, runs the send in it, and keeps the slot counted until the send has
+   * finished (successfully or not) plus the limit's window.
+   */
+  async run<T>(chatId: string, isGroup: boolean, send: () => Promise<T>): Promise<T> {
+    const release = await this.acquire(chatId, isGroup);
+    try {
+      return await send();
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits until a message to this chat may be sent and books it; call the returned function once it finished. */
+  async acquire(chatId: string, isGroup: boolean): Promise<() => void> {
     for (;;) {
-      const waitMs = this.waitMs(chatId, isGroup);
-      if (waitMs <= 0) {
-        this.book(chatId, isGroup);
-        return;
-      }
-      // Re-check at least every second: slots free up as other chats' windows move.
-      await this.sleepMs(Math.min(waitMs, 1000));
+      const windows = this.windowsFor(chatId, isGroup);
+      const t = this.now();
+      const waitMs = Math.max(this.pausedUntil - t, ...windows.map((w) => w.waitMs(t)));
+      if (waitMs <= 0) return this.book(chatId, isGroup, windows);
+      // Re-check at least every second (pauses and other chats move the picture) and as soon as a send finishes.
+      await Promise.race([this.sleepMs(Math.min(waitMs, 1000)), this.finished.promise]);
     }
   }
 
@@ -50,29 +111,42 @@ export class SendScheduler {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + durationMs);
   }
 
-  private waitMs(chatId: string, isGroup: boolean): number {
-    const t = this.now();
-    let wait = Math.max(0, this.pausedUntil - t);
-    const last = this.lastByChat.get(chatId);
-    if (last !== undefined) wait = Math.max(wait, last + this.limits.perChatIntervalMs - t);
-    this.globalSends = this.globalSends.filter((at) => t - at < 1000);
-    if (this.globalSends.length >= this.limits.globalPerSecond) {
-      wait = Math.max(wait, (this.globalSends[this.globalSends.length - this.limits.globalPerSecond] ?? t) + 1000 - t);
-    }
-    if (isGroup) {
-      const sends = (this.groupSends.get(chatId) ?? []).filter((at) => t - at < 60_000);
-      this.groupSends.set(chatId, sends);
-      if (sends.length >= this.limits.groupPerMinute) {
-        wait = Math.max(wait, (sends[sends.length - this.limits.groupPerMinute] ?? t) + 60_000 - t);
-      }
-    }
-    return wait;
+  private windowsFor(chatId: string, isGroup: boolean): SendWindow[] {
+    const windows = [this.global, this.windowIn(this.byChat, chatId, 1, this.limits.perChatIntervalMs)];
+    if (isGroup) windows.push(this.windowIn(this.byGroup, chatId, this.limits.groupPerMinute, 60_000));
+    return windows;
   }
 
-  private book(chatId: string, isGroup: boolean): void {
-    const t = this.now();
-    this.lastByChat.set(chatId, t);
-    this.globalSends.push(t);
-    if (isGroup) this.groupSends.set(chatId, [...(this.groupSends.get(chatId) ?? []), t]);
+  private windowIn(map: Map<string, SendWindow>, chatId: string, limit: number, windowMs: number): SendWindow {
+    let w = map.get(chatId);
+    if (!w) {
+      w = new SendWindow(limit, windowMs);
+      map.set(chatId, w);
+    }
+    return w;
+  }
+
+  private book(chatId: string, isGroup: boolean, windows: SendWindow[]): () => void {
+    for (const w of windows) w.book();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const t = this.now();
+      for (const w of windows) w.finish(t);
+      this.forgetIdle(chatId, isGroup, t);
+      const { resolve } = this.finished;
+      this.finished = signal();
+      resolve();
+    };
+  }
+
+  /** Chats that have been quiet for longer than every window hold no state. */
+  private forgetIdle(chatId: string, isGroup: boolean, t: number): void {
+    for (const map of isGroup ? [this.byChat, this.byGroup] : [this.byChat]) {
+      for (const [key, w] of map) {
+        if (key !== chatId && w.waitMs(t) === 0 && w.isEmpty) map.delete(key);
+      }
+    }
   }
 }

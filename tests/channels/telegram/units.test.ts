@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Update } from 'telegraf/types';
 import { loadMessages, type Reply } from '../../../src/bot/index.js';
 import { escapeHtml, renderReply } from '../../../src/channels/telegram/format.js';
@@ -64,35 +64,80 @@ describe('Telegram HTML rendering', () => {
 });
 
 describe('SendScheduler', () => {
-  it('spaces messages per chat and caps groups per minute, without dropping', async () => {
-    let now = 0;
-    const s = new SendScheduler({ perChatIntervalMs: 30, groupPerMinute: 1000, globalPerSecond: 1000 }, () => now);
-    await s.acquire('a', false);
-    const started = Date.now();
-    now = 10;
-    // The clock is fake but sleeps are real: acquire() must wait for the remaining ~20 ms.
-    const pending = s.acquire('a', false).then(() => Date.now() - started);
-    setTimeout(() => (now = 40), 5);
-    expect(await pending).toBeGreaterThanOrEqual(15);
-    await s.acquire('b', false);
+  // Fake timers drive both the scheduler's clock and its sleeps: no real waiting.
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+  const fakeSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const maxInAnyWindow = (times: number[], windowMs: number) =>
+    Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + windowMs).length));
+
+  it('spaces messages per chat from the end of the previous send, without dropping', async () => {
+    const s = new SendScheduler({ perChatIntervalMs: 30, groupPerMinute: 1000, globalPerSecond: 1000 }, Date.now, fakeSleep);
+    const sentAt: number[] = [];
+    const send = (chat: string) => s.run(chat, false, async () => void sentAt.push(Date.now()));
+    await send('a');
+    await vi.advanceTimersByTimeAsync(10);
+    const second = send('a');
+    const other = send('b');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sentAt).toEqual([0, 10]); // 'b' is not held by 'a'
+    await vi.advanceTimersByTimeAsync(25);
+    await Promise.all([second, other]);
+    expect(sentAt).toEqual([0, 10, 30]);
   });
 
   it('blocks a group that used up its per-minute budget until the window moves', async () => {
-    let now = 0;
-    const s = new SendScheduler(
-      { perChatIntervalMs: 0, groupPerMinute: 2, globalPerSecond: 1000 },
-      () => now,
-      (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
-    );
-    await s.acquire('g', true);
-    await s.acquire('g', true);
+    const s = new SendScheduler({ perChatIntervalMs: 0, groupPerMinute: 2, globalPerSecond: 1000 }, Date.now, fakeSleep);
+    await s.run('g', true, async () => undefined);
+    await s.run('g', true, async () => undefined);
     let done = false;
-    const third = s.acquire('g', true).then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 30));
+    const third = s.run('g', true, async () => (done = true));
+    await vi.advanceTimersByTimeAsync(59_999);
     expect(done).toBe(false);
-    now = 60_001;
+    await vi.advanceTimersByTimeAsync(1);
     await third;
     expect(done).toBe(true);
+  });
+
+  it('a stall between booking and sending lets no more than the global budget out in any second', async () => {
+    const s = new SendScheduler({ perChatIntervalMs: 0, groupPerMinute: 1000, globalPerSecond: 3 }, Date.now, fakeSleep);
+    const sentAt: number[] = [];
+    let endStall = (): void => undefined;
+    const stall = new Promise<void>((r) => (endStall = r));
+    await vi.advanceTimersByTimeAsync(900);
+    // Booked at 900, but the requests only go out when the stall ends at 1900.
+    const stalled = ['a', 'b', 'c'].map((chat) =>
+      s.run(chat, false, async () => {
+        await stall;
+        sentAt.push(Date.now());
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    // A second's worth of bookings later: their window from 900 has passed, their sends have not happened.
+    const later = ['d', 'e', 'f'].map((chat) => s.run(chat, false, async () => void sentAt.push(Date.now())));
+    await vi.advanceTimersByTimeAsync(0);
+    endStall();
+    await vi.advanceTimersByTimeAsync(2000);
+    await Promise.all([...stalled, ...later]);
+    expect(sentAt).toHaveLength(6);
+    expect(maxInAnyWindow(sentAt, 1000)).toBeLessThanOrEqual(3);
+    // No slower than needed: the later three go as soon as the stalled ones leave the window.
+    expect(sentAt.slice(3)).toEqual([2900, 2900, 2900]);
+  });
+
+  it('keeps a full budget blocked while its sends are still in flight', async () => {
+    const s = new SendScheduler({ perChatIntervalMs: 0, groupPerMinute: 1000, globalPerSecond: 2 }, Date.now, fakeSleep);
+    let finish = (): void => undefined;
+    const slow = new Promise<void>((r) => (finish = r));
+    const inFlight = ['a', 'b'].map((chat) => s.run(chat, false, () => slow));
+    let thirdAt: number | undefined;
+    const third = s.run('c', false, async () => void (thirdAt = Date.now()));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(thirdAt).toBeUndefined();
+    finish();
+    await vi.advanceTimersByTimeAsync(1000);
+    await Promise.all([...inFlight, third]);
+    expect(thirdAt).toBe(6000);
   });
 });
 
