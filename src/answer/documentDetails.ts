@@ -149,10 +149,6 @@ export function cardCitation(doc: ParsedDocument, quote: string, language: Analy
  * that type; "Báo cáo … số hiệu là gì?" asks for a document's own number.
  */
 export function refersToCorpusDocument(query: AnalyzedQuery, snapshot: IndexSnapshot): boolean {
-  return asksOwnNumber(query, snapshot);
-}
-
-export function asksOwnNumber(query: AnalyzedQuery, snapshot: IndexSnapshot): boolean {
   const folded = fold(query.normalized);
   const codes = typesNamedIn(folded).flatMap((t) => t.codes);
   if (!codes.length) return true;

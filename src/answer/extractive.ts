@@ -313,7 +313,9 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   }
   // "Năm 2019 … bao nhiêu?": evidence from another year is no answer, however well it matches.
   if (query.years.length === 1) {
-    sentences = sentences.filter((x) => coversAskedYear(query, x, snapshot));
+    // Sentences of one passage share its text and section: judge those once per passage.
+    const passageCovers = new Map<string, boolean>();
+    sentences = sentences.filter((x) => coversAskedYear(query, x, snapshot, passageCovers));
     if (!sentences.length) return notFound;
   }
   const best = sentences[0];
@@ -407,7 +409,7 @@ interface LeadInput {
  * sentence or its passage as a point in time (not a date of another event, not a period's
  * bound), or a document written that year or the next.
  */
-function coversAskedYear(query: AnalyzedQuery, s1: EvidenceSentence, snapshot: IndexSnapshot): boolean {
+function coversAskedYear(query: AnalyzedQuery, s1: EvidenceSentence, snapshot: IndexSnapshot, passageCovers: Map<string, boolean>): boolean {
   if (query.years.length !== 1) return true;
   const year = query.years[0]!;
   const points = (text: string) =>
@@ -417,9 +419,14 @@ function coversAskedYear(query: AnalyzedQuery, s1: EvidenceSentence, snapshot: I
       .replace(/(?:19|20)\d{2}\s*[-–]\s*(?:19|20)\d{2}/g, ' ')
       .replace(/\btừ\s+(?:năm\s+)?(?:19|20)\d{2}/giu, ' ');
   const mentioned = (text: string) => new RegExp(`\\b${year}\\b`).test(points(text));
-  if (mentioned(s1.text) || mentioned(s1.chunk.text) || mentioned(s1.chunk.metadata.sectionPath.join(' '))) return true;
-  const docYear = Number(snapshot.documentById.get(s1.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? NaN);
-  return docYear === year || docYear === year + 1;
+  if (mentioned(s1.text)) return true;
+  let passage = passageCovers.get(s1.chunk.id);
+  if (passage === undefined) {
+    const docYear = Number(snapshot.documentById.get(s1.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? NaN);
+    passage = mentioned(s1.chunk.text) || mentioned(s1.chunk.metadata.sectionPath.join(' ')) || docYear === year || docYear === year + 1;
+    passageCovers.set(s1.chunk.id, passage);
+  }
+  return passage;
 }
 
 const datesCache = new WeakMap<IndexSnapshot, Map<string, string>>();
@@ -474,6 +481,7 @@ function placeLevelOf(query: AnalyzedQuery): PlaceLevel | undefined {
 
 /** What a figure question wants, in the terms of the figure chooser. */
 function figureQuestion(query: AnalyzedQuery): FigureQuestion {
+  const level = placeLevelOf(query);
   return {
     unitTokens: query.unitTokens,
     tokens: query.tokens,
@@ -481,7 +489,7 @@ function figureQuestion(query: AnalyzedQuery): FigureQuestion {
     years: query.years,
     preferRatio: query.yesNo,
     places: query.entities.filter((e) => e.kind === 'place' || e.kind === 'name').map((e) => e.folded),
-    ...(placeLevelOf(query) ? { placeLevel: placeLevelOf(query) } : {}),
+    ...(level ? { placeLevel: level } : {}),
   };
 }
 

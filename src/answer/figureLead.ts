@@ -273,19 +273,22 @@ export function tableCells(text: string): TableCell[] {
  * with the question answers ("Kết nạp mới: 431" for "kết nạp được bao nhiêu đảng viên mới").
  */
 export function tableCellFigure(text: string, q: FigureQuestion): { phrase: string; score: number; otherPlace: boolean } | undefined {
-  const cells = tableCells(text).filter((c) => /\d/.test(c.value) && !/^(19|20)\d{2}$/.test(c.value));
+  const row = tableCells(text);
+  const cells = row.filter((c) => /\d/.test(c.value) && !/^(19|20)\d{2}$/.test(c.value));
   if (!cells.length) return undefined;
   const question = new Set(q.tokens);
   const unit = new Set(q.unitTokens);
   // The row's label (its first cell) names what the row is about: "Đường thôn, xóm", "Huyện Na Cô".
-  const labelWords = foldedWords(tableCells(text)[0]?.value ?? '');
+  const labelText = row[0]?.value ?? '';
+  const label = fold(labelText);
+  const labelWords = foldedWords(labelText);
   const labelShare = labelWords.length ? labelWords.filter((w) => question.has(w)).length / labelWords.length : 0;
   // A row about a place the question does not name ("Huyện Na Cô" for a province-wide question) is another place's figure.
-  const label = fold(tableCells(text)[0]?.value ?? '');
-  const labelText = tableCells(text)[0]?.value ?? '';
   const labelLevel = levelBefore(`${labelText} `, labelText.length + 1);
   const otherPlace =
     placeMarkerBefore(label) && (!(q.places ?? []).some((p) => label.includes(p)) || (q.placeLevel !== undefined && labelLevel !== undefined && labelLevel !== q.placeLevel)) ? 4 : 0;
+  // The total row speaks for the table's whole scope: the province or district the question names.
+  const totalRow = intentCues().totalRowLabels.includes(label.replace(/[^a-z ]/g, '').trim()) && labelShare === 0 ? 2.5 : 0;
   let best: { phrase: string; score: number; otherPlace: boolean } | undefined;
   for (const c of cells) {
     const words = foldedWords(c.header);
@@ -294,8 +297,6 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
     let score = (4 * shared) / words.length + shared * 0.5 + words.filter((w) => unit.has(w)).length;
     if (q.wish.percent) score += c.value.includes('%') || /(ty le|phan tram|%)/.test(fold(c.header)) ? 3 : -1;
     else if (c.value.includes('%')) score -= 1;
-    // The total row speaks for the table's whole scope: the province or district the question names.
-    const totalRow = intentCues().totalRowLabels.includes(label.replace(/[^a-z ]/g, '').trim()) && labelShare === 0 ? 2.5 : 0;
     score += 3 * labelShare - otherPlace + totalRow;
     if (!best || score > best.score) best = { phrase: `${c.header}: ${c.value}`, score, otherPlace: otherPlace > 0 };
   }

@@ -63,7 +63,8 @@ export function resolveFollowUp(question: string, history: readonly Conversation
   const answered = lastAnswered(history);
   if (kind && answered) {
     const previous = answered.resolvedQuestion;
-    const english = /[a-z]/i.test(question) && analyzeQuery(previous, ctx).language === 'en';
+    // The previous answer already knows its language: no need to analyse its question again.
+    const english = answered.answer.language === 'en';
     switch (kind) {
       // "tại sao?": the causes of what was just said, in the same place and topic.
       case 'why':
