@@ -6,6 +6,7 @@ import { buildDocument, sectionLabel } from '../../../src/ingest/structure.js';
 import type { ParsedDocument } from '../../../src/ingest/types.js';
 import { makeCorruptDocx, makeReportDocx } from '../../fixtures/makeFixtures.js';
 import { reason } from './helpers.js';
+import { WORD_REPORT_HEADER } from '../fixtures/wordReport.js';
 
 // Word 97–2003 files saved by LibreOffice from tests/ingest/fixtures/wordReport.ts (see README there).
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -22,12 +23,7 @@ describe('.doc (Word 97–2003)', () => {
   it.each(['word-report.doc', 'word-report-tcvn3.doc'])('%s: header, signature, sections, table rows and the footnote', async (name) => {
     const d = await parse(name);
     expect(d.meta).toMatchObject({
-      kind: 'report',
-      number: '15/BC-UBND',
-      issuer: 'Ủy ban nhân dân huyện Mẫu Sơn',
-      place: 'Mẫu Sơn',
-      date: '2024-04-03',
-      heading: 'Báo cáo Kết quả trồng rừng năm 2023',
+      ...WORD_REPORT_HEADER,
       signer: 'Hà Văn Nam',
       signerTitle: 'KT. CHỦ TỊCH, PHÓ CHỦ TỊCH',
     });

@@ -3,7 +3,7 @@ import { loadDocx } from '../../../src/ingest/loaders/docx.js';
 import { buildDocument, sectionLabel } from '../../../src/ingest/structure.js';
 import type { ParsedDocument } from '../../../src/ingest/types.js';
 import { toTcvn3 } from '../fixtures/legacyEncode.js';
-import { makeWordReportDocx } from '../fixtures/wordReport.js';
+import { makeWordReportDocx, WORD_REPORT_HEADER } from '../fixtures/wordReport.js';
 
 async function parse(docx: Buffer): Promise<ParsedDocument> {
   return buildDocument({ id: 'mau-son-15', file: 'mau-son-15.docx', source: await loadDocx(docx) });
@@ -15,14 +15,7 @@ describe('Word report: header table, bold headings, data tables, signature table
   const d = await parse(await makeWordReportDocx());
 
   it('reads the header table as the document header, not as an article title', () => {
-    expect(d.meta).toMatchObject({
-      kind: 'report',
-      number: '15/BC-UBND',
-      issuer: 'Ủy ban nhân dân huyện Mẫu Sơn',
-      place: 'Mẫu Sơn',
-      date: '2024-04-03',
-      heading: 'Báo cáo Kết quả trồng rừng năm 2023',
-    });
+    expect(d.meta).toMatchObject(WORD_REPORT_HEADER);
   });
 
   it('reads the signature table as signer and capacity', () => {
