@@ -174,6 +174,7 @@ export class ConversationCore {
   }
 
   async handleMessage(msg: IncomingMessage, hooks: HandleHooks = {}): Promise<Reply[]> {
+    await this.knowledge.ready?.();
     const chatLang = (await this.state.get(msg.chatId)).language;
     try {
       const text = msg.text?.trim() ?? '';
@@ -231,6 +232,7 @@ export class ConversationCore {
   async handlePollAnswer(ev: PollAnswerEvent & { channel: ChannelName }): Promise<void> {
     const ext = this.extension;
     if (!ext) return;
+    await this.knowledge.ready?.();
     try {
       const chatKey = ext.pollChatKey(ev.pollId);
       if (chatKey === undefined) {
@@ -265,6 +267,7 @@ export class ConversationCore {
   }
 
   async handleCallback(ev: CallbackEvent): Promise<Reply[]> {
+    await this.knowledge.ready?.();
     const chat = await this.state.get(ev.chatId);
     const lang = chat.language;
     try {

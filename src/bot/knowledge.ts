@@ -48,6 +48,11 @@ export interface KnowledgeBase {
    */
   addDocument(fileName: string, content: Buffer, options?: AddDocumentOptions): Promise<IngestReport>;
   reload(): Promise<IngestReport>;
+  /**
+   * Resolves once the reports can be read. Channels start before the index is loaded (so start-up
+   * never blocks receiving); the core waits on this before it handles a message.
+   */
+  ready?(): Promise<void>;
 }
 
 /** A file the corpus will not take, with a message fit for the user. */

@@ -4,9 +4,9 @@ import type { ReportAssistant } from '../app/assistant.js';
 import type { ChannelName } from '../bot/types.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config.js';
 import { createLogger, registerSecret } from '../logger.js';
-import { startConsole } from '../channels/console/index.js';
-import { startTelegram } from '../channels/telegram/index.js';
-import { startZalo } from '../channels/zalo/index.js';
+import { CHANNELS } from '../app/channels.js';
+import { DeferredKnowledge } from '../app/deferredKnowledge.js';
+import type { ChannelHandle } from '../channels/shared/channel.js';
 import { openConfiguredStateStore, type StateStore } from '../state/index.js';
 import { flagString, parseArgs, type ParsedArgs } from './args.js';
 import { watchCorpus, type CorpusWatcher } from '../app/corpusWatcher.js';
@@ -15,8 +15,9 @@ import { TrainerExtension } from '../trainer/extension.js';
 import type { Logger } from '../logger.js';
 
 /**
- * `npm start`: every configured channel on one assistant. With no bot token, a console chat;
- * with no token and no terminal (CI, a pipe), a short note on what to configure, exit 0.
+ * `npm start`: every configured channel (the registry in src/app/channels.ts) on one assistant and
+ * one state store. With no bot token, a console chat; with no token and no terminal (CI, a pipe),
+ * a short note on what to configure, exit 0.
  */
 const NO_CHANNEL = `Trợ lý Báo cáo: chưa cấu hình kênh chat nào.
   - Đặt TELEGRAM_BOT_TOKEN và/hoặc ZALO_BOT_TOKEN trong .env để chạy bot (xem README và .env.example);
@@ -29,9 +30,10 @@ No chat channel configured: set TELEGRAM_BOT_TOKEN and/or ZALO_BOT_TOKEN (see RE
  * The trainer (quizzes, scores, summaries, comparisons) for one channel: read from the live index
  * on every command (so /reload is picked up), scoreboard in STATE_DIR/<channel>-quiz.json.
  */
-function trainerFor(channel: ChannelName, assistant: ReportAssistant, config: AppConfig, logger?: Logger): Promise<TrainerExtension> {
+function trainerFor(channel: ChannelName, knowledge: DeferredKnowledge<ReportAssistant>, config: AppConfig, logger?: Logger): Promise<TrainerExtension> {
   return TrainerExtension.create({
-    snapshot: () => assistant.index,
+    // Read only while handling a message, which the core does after the index is loaded.
+    snapshot: () => knowledge.assistant.index,
     stateFile: join(config.STATE_DIR, `${channel}-quiz.json`),
     onError: (err) => logger?.error({ err, channel }, 'could not persist the quiz scoreboard'),
   });
@@ -71,46 +73,45 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL });
   const args = parseArgs(process.argv.slice(2), ['corpus', 'index']);
 
-  if (!config.TELEGRAM_BOT_TOKEN && !config.ZALO_BOT_TOKEN) {
-    if (!process.stdin.isTTY) {
-      process.stdout.write(NO_CHANNEL);
-      return;
-    }
-    const assistant = await openAssistant(args, config);
-    const extension = await trainerFor('console', assistant, config, logger);
-    const watcher = watchForDocuments(assistant, args, config, logger);
-    try {
-      await startConsole({ knowledge: assistant, stateDir: config.STATE_DIR, extension });
-    } finally {
-      watcher.close();
-    }
+  const definitions = CHANNELS.filter((c) => c.isConfigured(config, { interactive: process.stdin.isTTY === true }));
+  if (definitions.length === 0) {
+    process.stdout.write(NO_CHANNEL);
     return;
   }
 
-  const assistant = await openAssistant(args, config);
-  const handles: { name: string; stop(): Promise<void> }[] = [];
   // One store for every channel of the process: SQLite under STATE_DIR, or PostgreSQL (DATABASE_URL).
   const store = await openConfiguredStateStore(config, logger);
   const pruning = schedulePruning(store, logger);
-  if (config.TELEGRAM_BOT_TOKEN) {
-    const extension = await trainerFor('telegram', assistant, config, logger);
-    const telegram = await startTelegram({ config, knowledge: assistant, logger, tuning: { handleSignals: false }, extension, store });
-    handles.push({ name: 'telegram', stop: () => telegram.stop() });
-    logger.info({ bot: telegram.botUsername, mode: telegram.mode }, 'telegram started');
+  // Channels start while the index loads: a question sent during start-up is received and claimed
+  // at once, and answered as soon as the index is ready (the core waits on it).
+  const loading = openAssistant(args, config);
+  const knowledge = new DeferredKnowledge(loading);
+  loading.catch((err: unknown) => {
+    // Claimed questions stay pending in the store and are answered by the next start.
+    process.stderr.write(`Lỗi nạp chỉ mục / the index could not be loaded: ${(err as Error).message}\n`);
+    logger.error({ err }, 'index load failed; stopping');
+    process.exit(1);
+  });
+
+  const handles: ChannelHandle[] = [];
+  for (const definition of definitions) {
+    const extension = await trainerFor(definition.name, knowledge, config, logger);
+    const handle = await definition.start({ config, knowledge, logger, store, extension });
+    handles.push(handle);
+    logger.info({ channel: handle.name, mode: handle.mode, ...handle.details }, 'channel started');
   }
-  if (config.ZALO_BOT_TOKEN) {
-    const extension = await trainerFor('zalo', assistant, config, logger);
-    const zalo = await startZalo({ config, knowledge: assistant, logger, extension, store });
-    handles.push({ name: 'zalo', stop: () => zalo.stop() });
-    logger.info({ mode: zalo.mode }, 'zalo started');
-  }
-  const watcher = watchForDocuments(assistant, args, config, logger);
-  handles.push({ name: 'corpus watcher', stop: async () => watcher.close() });
+  let watcher: CorpusWatcher | undefined;
+  void knowledge.ready().then(() => {
+    watcher = watchForDocuments(knowledge.assistant, args, config, logger);
+    logger.info({ documents: knowledge.listDocuments().length }, 'index loaded');
+  }, () => undefined);
+
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping: finishing in-flight answers');
+    logger.info({ reason }, 'stopping: finishing in-flight answers');
+    watcher?.close();
     await Promise.allSettled(handles.map((h) => h.stop()));
     clearInterval(pruning);
     await store.close().catch((err: unknown) => logger.error({ err }, 'state store did not close cleanly'));
@@ -119,6 +120,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
+  // The console ends when its user types /thoat; bots run until a signal.
+  void Promise.race(handles.map((h) => h.ended.then(() => h.name))).then((name) => stop(`${name} ended`));
 }
 
 main().catch((err: unknown) => {

@@ -5,13 +5,18 @@ import type { ChatExtension } from '../../bot/extension.js';
 import type { KnowledgeBase } from '../../bot/knowledge.js';
 import { loadMessages, type Messages } from '../../bot/messages.js';
 import type { IncomingMessage, Reply } from '../../bot/types.js';
+import type { StateStore } from '../../state/index.js';
 
 export interface StartConsoleOptions {
   knowledge: KnowledgeBase;
   input?: Readable;
   output?: Writable;
-  /** Keep per-chat state (history, last citations) across runs; memory only when omitted. */
+  /** The process's state store (history, last citations); `npm start` passes the shared one. */
+  store?: StateStore;
+  /** Without a store: keep per-chat state in SQLite under this directory; memory only when omitted. */
   stateDir?: string;
+  /** Ends the chat as if the user typed /thoat (npm start stopping on a signal). */
+  signal?: AbortSignal;
   /**
    * The trainer (/kiemtra with numbered options answered by typing the number, /diem, /ketthuc,
    * /tomtat, /sosanh); its state is flushed on exit.
@@ -50,7 +55,7 @@ export async function startConsole(opts: StartConsoleOptions): Promise<void> {
   const core = await ConversationCore.create({
     knowledge: opts.knowledge,
     channel: 'console',
-    stateDir: opts.stateDir,
+    ...(opts.store ? { store: opts.store } : { stateDir: opts.stateDir }),
     access: { allowedChats: [], allowedUsers: [], admins: [CONSOLE_ID] },
     rateLimitPerMinute: 0,
     messages: loadMessages(),
@@ -60,6 +65,9 @@ export async function startConsole(opts: StartConsoleOptions): Promise<void> {
   const terminal = (output as Writable & { isTTY?: boolean }).isTTY === true;
   const rl = createInterface({ input, output, terminal, historySize: 200, prompt: '> ' });
   const write = (text: string) => output.write(`${text}\n`);
+  const onAbort = () => rl.close();
+  if (opts.signal?.aborted) rl.close();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   write(messages.t('vi', 'consoleWelcome'));
   rl.prompt();
@@ -86,6 +94,7 @@ export async function startConsole(opts: StartConsoleOptions): Promise<void> {
       rl.prompt();
     }
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     rl.close();
     await core.flush();
   }
