@@ -7,6 +7,7 @@ import { describeError } from './errors.js';
 import { renderReply, type OutgoingMessage } from './format.js';
 import type { UpdateJournal } from './journal.js';
 import { mapUpdate, updateChatKey, type BotIdentity, type FileFetcher } from './updates.js';
+import { localLanes, type ChatLanes, type LaneFactory } from '../shared/lanes.js';
 
 /** What the bot logic needs from the transport; implemented over HTTP in outbound.ts. */
 export interface TelegramOutbound {
@@ -30,6 +31,13 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Telegram shows "typing…" for about 5 s; it is renewed at this interval while we work. */
   typingIntervalMs?: number;
+  /** Where claimed updates run in chat order: in this process (default) or across replicas (shared/inbox.ts). */
+  lanes?: LaneFactory<Update>;
+}
+
+/** A stored inbox payload back to an update (the journal stores the slimmed update itself). */
+function storedUpdate(payload: unknown): Update | undefined {
+  return typeof payload === 'object' && payload !== null && 'update_id' in payload ? (payload as Update) : undefined;
 }
 
 /**
@@ -38,11 +46,13 @@ export interface ProcessorDeps {
  * (or definitively refused), and no handler error escapes to stop polling.
  */
 export class UpdateProcessor {
-  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly lanes: ChatLanes<Update>;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly deps: ProcessorDeps) {}
+  constructor(private readonly deps: ProcessorDeps) {
+    this.lanes = (deps.lanes ?? localLanes)({ process: (u) => this.process(u), decode: storedUpdate });
+  }
 
   get inFlight(): number {
     return this.active;
@@ -53,17 +63,23 @@ export class UpdateProcessor {
     // Answer button presses at once so the client's spinner stops even if the lane is busy.
     if ('callback_query' in update) void this.deps.outbound.answerCallback(update.callback_query.id);
     this.active++;
-    const previous = this.lanes.get(key) ?? Promise.resolve();
-    const next = previous.then(() => this.process(update)).finally(() => {
-      this.active--;
-      if (this.lanes.get(key) === next) this.lanes.delete(key);
-      if (this.active === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
-      }
-    });
-    this.lanes.set(key, next);
+    void this.lanes
+      .submit(key, update)
+      // The handled mark failed (the store is down): logged, the update stays pending for a replay.
+      .catch((err: unknown) => this.deps.logger.error({ err: describeError(err) }, 'update could not be marked handled'))
+      .finally(() => {
+        this.active--;
+        if (this.active === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+      });
+  }
+
+  /** Stops the lanes' background work (shared lanes: lease renewal, take-over); call after idle(). */
+  closeLanes(): Promise<void> {
+    return this.lanes.close();
   }
 
   /** Resolves when every enqueued update has been handled. */
