@@ -1,9 +1,9 @@
-import { hostname } from 'node:os';
 import type { Update } from 'telegraf/types';
 import { legacyChatKey, type StateStore } from '../../state/index.js';
+import { replicaOwner } from '../shared/inbox.js';
 
 const CHANNEL = 'telegram';
-/** How long a claim stays with its process before another may take it over. */
+/** How long a claim stays with its process before another may take it over (one process: a restart replays anyway). */
 const LEASE_MS = 10 * 60_000;
 const REPLAY_LIMIT = 10_000;
 
@@ -25,15 +25,23 @@ export class UpdateJournal {
   private constructor(
     private readonly store: StateStore,
     /** SQLite serves one process per STATE_DIR, so a restart is the same owner; replicas differ. */
-    private readonly owner: string,
+    readonly owner: string,
     private readonly now: () => number,
+    private readonly leaseMs: number,
   ) {}
 
-  static async open(store: StateStore, now: () => number = Date.now): Promise<UpdateJournal> {
-    const owner = store.kind === 'sqlite' ? 'local' : `${hostname()}:${process.pid}`;
-    const journal = new UpdateJournal(store, owner, now);
-    journal.offset = journal.savedOffset = await store.getOffset(CHANNEL);
+  /** `leaseMs`: replicas claim with a short lease that their shared inbox renews (shared/inbox.ts). */
+  static async open(store: StateStore, now: () => number = Date.now, leaseMs = LEASE_MS): Promise<UpdateJournal> {
+    const journal = new UpdateJournal(store, replicaOwner(store.kind), now, leaseMs);
+    await journal.reloadOffset();
     return journal;
+  }
+
+  /** A standby that became the polling leader continues from the offset the last leader committed. */
+  async reloadOffset(): Promise<void> {
+    const stored = await this.store.getOffset(CHANNEL);
+    this.savedOffset = stored;
+    if (stored > this.offset) this.offset = stored;
   }
 
   /** Claims a new update as pending; false for one we already have or have handled. */
@@ -46,7 +54,7 @@ export class UpdateJournal {
       payload: update,
       owner: this.owner,
       nowMs: this.now(),
-      leaseMs: LEASE_MS,
+      leaseMs: this.leaseMs,
     });
     if (claimed) this.inFlight++;
     return claimed;
@@ -67,7 +75,7 @@ export class UpdateJournal {
 
   /** Pending updates left by an earlier run (or a dead replica), in update order, for replay. */
   async pending(): Promise<Update[]> {
-    const entries = await this.store.inboxTakeOver(CHANNEL, this.owner, this.now(), LEASE_MS, REPLAY_LIMIT);
+    const entries = await this.store.inboxTakeOver(CHANNEL, this.owner, this.now(), this.leaseMs, REPLAY_LIMIT);
     const updates = entries.map((e) => e.payload).filter((u): u is Update => typeof u === 'object' && u !== null && 'update_id' in u);
     this.inFlight += updates.length;
     return updates;
