@@ -16,6 +16,10 @@ import { ALLOWED_UPDATES, Poller } from './polling.js';
 import { UpdateProcessor } from './processor.js';
 import { SendScheduler, TELEGRAM_LIMITS, type SendLimits } from './sendScheduler.js';
 import { startWebhookServer, type WebhookServer } from './webhook.js';
+import type { Update } from 'telegraf/types';
+import { legacyChatKey } from '../../state/index.js';
+import { SharedInbox, SHARED_INBOX_TUNING } from '../shared/inbox.js';
+import { LeaderLease } from '../shared/lease.js';
 
 export interface TelegramTuning {
   /** getUpdates long-poll timeout. */
@@ -133,7 +137,13 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   );
   housekeeping.start();
 
-  const journal = await UpdateJournal.open(store);
+  // On PostgreSQL several replicas may serve the bot: chat order and take-over of a dead replica's
+  // claims go through the shared inbox, and only the holder of the polling lease polls.
+  const replicas = store.kind === 'postgres';
+  const journal = await UpdateJournal.open(store, Date.now, replicas ? SHARED_INBOX_TUNING.leaseMs : undefined);
+  const lanes = replicas
+    ? SharedInbox.lanes<Update>({ store, channel: 'telegram', owner: journal.owner, logger, chatKeyOf: legacyChatKey })
+    : undefined;
   const outbound = new BotApiOutbound(client, scheduler, logger, maxDownloadBytes);
   const processor = new UpdateProcessor({
     core,
@@ -143,6 +153,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
     journal,
     logger,
     typingIntervalMs: tuning.typingIntervalMs,
+    ...(lanes ? { lanes } : {}),
   });
 
   const replay = await journal.pending();
@@ -150,6 +161,7 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   for (const u of replay) processor.enqueue(u);
 
   let poller: Poller | undefined;
+  let leader: LeaderLease | undefined;
   let webhook: WebhookServer | undefined;
   if (config.TELEGRAM_WEBHOOK_URL) {
     const secret = config.TELEGRAM_WEBHOOK_SECRET ?? randomBytes(32).toString('hex');
@@ -180,16 +192,29 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   } else {
     // getUpdates is refused while a webhook is registered; pending updates are kept.
     await client.call('deleteWebhook', { drop_pending_updates: false });
-    poller = new Poller({
-      client,
-      journal,
-      processor,
-      logger,
-      pollTimeoutS: tuning.pollTimeoutS,
-      maxPendingUpdates: tuning.maxPendingUpdates,
-    });
-    poller.start();
-    logger.info('Telegram long polling started');
+    const newPoller = () =>
+      new Poller({
+        client,
+        journal,
+        processor,
+        logger,
+        pollTimeoutS: tuning.pollTimeoutS,
+        maxPendingUpdates: tuning.maxPendingUpdates,
+      });
+    if (replicas) {
+      leader = new LeaderLease({ store, name: 'poll:telegram', holder: journal.owner, logger }, async () => {
+        await journal.reloadOffset();
+        const leading = newPoller();
+        leading.start();
+        return () => leading.stop();
+      });
+      await leader.start();
+      logger.info({ leader: leader.isLeader }, 'Telegram long polling by the holder of the polling lease');
+    } else {
+      poller = newPoller();
+      poller.start();
+      logger.info('Telegram long polling started');
+    }
   }
 
   // Stopping does not delete the webhook: Telegram keeps queueing updates until we are back.
@@ -205,8 +230,10 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
         process.off('SIGTERM', onSignal);
       }
       await poller?.stop();
+      await leader?.close();
       await webhook?.close();
       await processor.idle();
+      await processor.closeLanes();
       housekeeping.stop();
       await journal.flush();
       await core.close();
