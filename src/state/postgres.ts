@@ -94,8 +94,19 @@ export class PostgresDriver implements SqlDriver {
     return result.rowCount ?? 0;
   }
 
+  /**
+   * A checked-out client has no error listener of the pool's: a database restart while it is held
+   * (a chat lock pins one for a whole answer) would emit an unhandled 'error' and kill the process.
+   */
+  private guard(client: pg.PoolClient): () => void {
+    const onError = (err: unknown) => this.onError(err);
+    client.on('error', onError);
+    return () => client.off('error', onError);
+  }
+
   async transaction<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    const unguard = this.guard(client);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -112,12 +123,14 @@ export class PostgresDriver implements SqlDriver {
       });
       throw err;
     } finally {
+      unguard();
       client.release(broken);
     }
   }
 
   async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const client = await this.lockPool.connect();
+    const unguard = this.guard(client);
     let broken = false;
     try {
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
@@ -127,6 +140,7 @@ export class PostgresDriver implements SqlDriver {
       await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(() => {
         broken = true;
       });
+      unguard();
       client.release(broken);
     }
   }
