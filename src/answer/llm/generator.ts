@@ -13,6 +13,7 @@ import { LEAD_MAX_CHARS, type Answer, type Citation, type ConversationTurn, type
 import { fill, loadLlmPrompts, type LlmPrompts, type LlmPromptSet } from './prompts.js';
 import { CircuitBreaker, CircuitOpenError, withRetries, type CircuitBreakerOptions } from './resilience.js';
 import { formatSources, sanitizeSourceText, selectSources, type NumberedSource, type SourceSelection } from './sources.js';
+import { extractiveFacts } from './contradiction.js';
 import { citationNumbers, isRefusal, numbersIn, numberReadings, stripMarkers, verifyAnswer, type Problem } from './verify.js';
 
 /**
@@ -69,7 +70,7 @@ export class LlmAnswerGenerator implements AnswerGenerator {
       new SystemMessage(fill(p.system, { refusal: p.refusal })),
       new HumanMessage(fill(p.answer, { sources: formatSources(sources, p), question: query.raw })),
     ];
-    const verifyInput = { sources, question: query.raw, questionTerms: query.contentTokens, language };
+    const verifyInput = { sources, question: query.raw, questionTerms: query.contentTokens, language, extractive: extractiveFacts(query, extractive) };
 
     let reply: string;
     try {
@@ -200,6 +201,12 @@ function describeProblems(problems: readonly Problem[], count: number, p: LlmPro
           return fill(p.problemDanglingCitation, { n: problem.n, count });
         case 'unsupportedNumber':
           return fill(p.problemUnsupportedNumber, { number: problem.number });
+        case 'unsupportedUrl':
+          return fill(p.problemUnsupportedUrl, { url: problem.url });
+        case 'unsupportedSentence':
+          return fill(p.problemUnsupportedSentence, { sentence: quoted(problem.sentence), sources: problem.sources.map((n) => `[${n}]`).join('') });
+        case 'contradictsExtractive':
+          return fill(p.problemContradiction, { sentence: quoted(problem.sentence), expected: problem.expected });
         case 'noCitation':
           return p.problemNoCitation;
         case 'offTopic':
@@ -210,6 +217,10 @@ function describeProblems(problems: readonly Problem[], count: number, p: LlmPro
     })
     .join('\n');
 }
+
+/** Sentences quoted back to the model in a repair request, cut to keep the request short. */
+const QUOTED_SENTENCE_CHARS = 200;
+const quoted = (sentence: string) => (sentence.length > QUOTED_SENTENCE_CHARS ? `${sentence.slice(0, QUOTED_SENTENCE_CHARS)}…` : sentence);
 
 /**
  * Plain text for the channels (they escape and format it): no Markdown emphasis or headings,

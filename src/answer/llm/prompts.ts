@@ -21,6 +21,9 @@ export interface LlmPromptSet {
   repair: string;
   problemDanglingCitation: string;
   problemUnsupportedNumber: string;
+  problemUnsupportedUrl: string;
+  problemUnsupportedSentence: string;
+  problemContradiction: string;
   problemNoCitation: string;
   problemOffTopic: string;
   problemEmpty: string;
@@ -33,6 +36,8 @@ export type LlmPrompts = Record<Language, LlmPromptSet>;
 
 const STRING_KEYS = [
   'system', 'answer', 'source', 'sourceNoSection', 'refusal', 'repair', 'problemDanglingCitation', 'problemUnsupportedNumber',
+  'problemUnsupportedUrl', 'problemUnsupportedSentence', 'problemContradiction',
+  'problemUnsupportedUrl', 'problemUnsupportedSentence', 'problemContradiction',
   'problemNoCitation', 'problemOffTopic', 'problemEmpty', 'rewriteSystem', 'rewrite', 'historyTurn',
 ] as const satisfies readonly (keyof LlmPromptSet)[];
 

@@ -1,19 +1,35 @@
 import { canonicalNumber, fold } from '../../ingest/normalize.js';
-import { lexicon } from '../../retrieval/lexicon.js';
 import type { Language } from '../types.js';
+import { contradictions, type ExtractiveFacts } from './contradiction.js';
 import type { NumberedSource } from './sources.js';
+import { contentWords, isSupported, passageWords, replySentences, sentenceSupport } from './support.js';
+import { urlOccursIn, urlsIn, withoutUrls } from './urls.js';
 
 /**
  * Checks a model reply against the sources it was given, before anything reaches a user:
- * citations must point at given sources, every figure must occur in a cited source (spelling
- * differences such as 76,28% / 76.28% and 27.023 / 27023 aside), an answer must cite at least
- * one source, and it must be about the question (so a reply obeying an instruction planted in
- * a document, "HACKED [1]", does not pass just because it carries a marker).
+ * - citations must point at given sources, and an answer must cite at least one;
+ * - every figure must occur in a cited source (76,28% / 76.28% and 27.023 / 27023 alike);
+ * - every link must occur in a cited source;
+ * - every sentence must be supported by the source it cites (content-word overlap, support.ts);
+ * - it must be about the question, so "HACKED [1]" does not pass just because it has a marker;
+ * - it must not contradict the extractive answer (contradiction.ts).
+ * A reply obeying an instruction planted in a document fails at least one of these.
+ *
+ * An unsupported sentence fails the whole reply rather than being dropped: a model that wrote
+ * one sentence its source does not hold is the model that followed the document, and the rest
+ * of its reply is no more trustworthy; cutting sentences would also leave markers and the lead
+ * out of step. The repair request names the sentence, and the extractive answer is there if the
+ * repair fails too.
  */
+
+export type { ExtractiveFacts } from './contradiction.js';
 
 export type Problem =
   | { kind: 'danglingCitation'; n: number }
   | { kind: 'unsupportedNumber'; number: string }
+  | { kind: 'unsupportedUrl'; url: string }
+  | { kind: 'unsupportedSentence'; sentence: string; sources: number[] }
+  | { kind: 'contradictsExtractive'; sentence: string; expected: string }
   | { kind: 'noCitation' }
   | { kind: 'offTopic' }
   | { kind: 'empty' };
@@ -77,14 +93,6 @@ export function numbersIn(text: string): string[] {
   return [...text.matchAll(NUMBER_RE)].map((m) => m[0]);
 }
 
-const WORD_RE = /[a-z0-9]+/g;
-
-function contentWords(text: string, language: Language): Set<string> {
-  const lx = lexicon();
-  const stop = language === 'en' ? lx.stopwordsEn : lx.stopwordsViFolded;
-  return new Set((fold(text).match(WORD_RE) ?? []).filter((w) => w.length >= 2 && !/^\d+$/.test(w) && !stop.has(w)));
-}
-
 export interface VerifyInput {
   text: string;
   sources: readonly NumberedSource[];
@@ -92,16 +100,45 @@ export interface VerifyInput {
   question: string;
   questionTerms?: readonly string[];
   language: Language;
+  /** What the extractive path answered; without it, contradictions are not checked. */
+  extractive?: ExtractiveFacts;
 }
 
-export function verifyAnswer({ text, sources, question, questionTerms = [], language }: VerifyInput): Verification {
-  const problems: Problem[] = [];
+/** Title, section and passage: report numbers, dates and links live in all three. */
+const sourceText = (s: NumberedSource): string => `${s.title}\n${s.section}\n${s.text}`;
+
+export function verifyAnswer(input: VerifyInput): Verification {
+  const { text, sources, question, questionTerms = [] } = input;
   if (!stripMarkers(text).trim()) return { ok: false, problems: [{ kind: 'empty' }], cited: [] };
 
+  const problems: Problem[] = [];
+  const cited = citedSources(text, sources.length, problems);
+  const citedTexts = cited.map((n) => sourceText(sources[n - 1]!));
+  // Without any citation every figure, link and sentence would be "unsupported"; the missing
+  // citation is the one problem worth telling the model about.
+  if (cited.length) {
+    for (const url of new Set(urlsIn(text))) if (!urlOccursIn(url, citedTexts)) problems.push({ kind: 'unsupportedUrl', url });
+    problems.push(...unsupportedNumbers(text, citedTexts));
+  }
+
+  const asked = new Set([...contentWords(question), ...questionTerms.flatMap((t) => t.split('_'))]);
+  const said = contentWords(withoutUrls(stripMarkers(text)));
+  if (![...said].some((w) => asked.has(w))) problems.push({ kind: 'offTopic' });
+
+  if (cited.length) problems.push(...unsupportedSentences(input, cited, asked));
+  if (input.extractive) {
+    const sentences = replySentences(withoutUrls(stripMarkers(text)));
+    for (const c of contradictions(sentences, input.extractive, asked, numberReadings)) problems.push({ kind: 'contradictsExtractive', ...c });
+  }
+  return { ok: problems.length === 0, problems, cited };
+}
+
+/** Valid source numbers in order of first citation; dangling ones and a missing citation are problems. */
+function citedSources(text: string, count: number, problems: Problem[]): number[] {
   const cited: number[] = [];
   const dangling = new Set<number>();
   for (const n of citationNumbers(text)) {
-    if (n >= 1 && n <= sources.length) {
+    if (n >= 1 && n <= count) {
       if (!cited.includes(n)) cited.push(n);
     } else {
       dangling.add(n);
@@ -109,20 +146,18 @@ export function verifyAnswer({ text, sources, question, questionTerms = [], lang
   }
   for (const n of dangling) problems.push({ kind: 'danglingCitation', n });
   if (!cited.length) problems.push({ kind: 'noCitation' });
+  return cited;
+}
 
-  // Numbers are checked against the sources actually cited (with their titles and sections,
-  // where report numbers and dates live), never against sources the answer does not name.
+/** Figures are checked against the sources actually cited, never against sources the answer does not name. */
+function unsupportedNumbers(text: string, citedTexts: readonly string[]): Problem[] {
   const allowed = new Set<string>();
-  for (const n of cited) {
-    const s = sources[n - 1]!;
-    for (const raw of numbersIn(`${s.title}\n${s.section}\n${s.text}`)) for (const r of numberReadings(raw)) allowed.add(r);
-  }
+  for (const t of citedTexts) for (const raw of numbersIn(t)) for (const r of numberReadings(raw)) allowed.add(r);
   const reported = new Set<string>();
-  // Without any citation every figure would be "unsupported"; the missing citation is the
-  // one problem worth telling the model about.
-  // List numbering ("1. …", "2) …") is layout, not a figure.
-  const prose = stripMarkers(text).replace(/^\s*\d{1,2}[.)]\s+/gm, '');
-  for (const raw of cited.length ? numbersIn(prose) : []) {
+  const problems: Problem[] = [];
+  // List numbering ("1. …", "2) …") is layout, not a figure; a link's digits are the link's.
+  const prose = withoutUrls(stripMarkers(text)).replace(/^\s*\d{1,2}[.)]\s+/gm, '');
+  for (const raw of numbersIn(prose)) {
     const clean = raw.replace(/[.,]+$/, '');
     if (reported.has(clean)) continue;
     if (!numberReadings(clean).some((r) => allowed.has(r))) {
@@ -130,12 +165,33 @@ export function verifyAnswer({ text, sources, question, questionTerms = [], lang
       problems.push({ kind: 'unsupportedNumber', number: clean });
     }
   }
+  return problems;
+}
 
-  const asked = new Set([...contentWords(question, language), ...contentWords(question, 'vi'), ...questionTerms.flatMap((t) => t.split('_'))]);
-  const said = contentWords(stripMarkers(text), language);
-  if (![...said].some((w) => asked.has(w))) problems.push({ kind: 'offTopic' });
-
-  return { ok: problems.length === 0, problems, cited };
+/**
+ * Each sentence against the sources it cites: its own markers, else its paragraph's (a marker at
+ * the end of a paragraph covers it), else every source the reply cites.
+ */
+function unsupportedSentences({ text, sources, language }: VerifyInput, cited: readonly number[], asked: ReadonlySet<string>): Problem[] {
+  const valid = (ns: number[]) => [...new Set(ns.filter((n) => n >= 1 && n <= sources.length))];
+  const wordsOf = new Map<number, Set<string>>();
+  const words = (n: number) => {
+    let w = wordsOf.get(n);
+    if (!w) wordsOf.set(n, (w = passageWords(sourceText(sources[n - 1]!))));
+    return w;
+  };
+  const problems: Problem[] = [];
+  const paragraphs = withoutUrls(text).split(/\n\s*\n/);
+  const sentences = replySentences(withoutUrls(text));
+  for (const s of sentences) {
+    const own = valid(citationNumbers(s.text));
+    const inParagraph = valid(citationNumbers(paragraphs[s.paragraph] ?? ''));
+    const backing = own.length ? own : inParagraph.length ? inParagraph : [...cited];
+    const pool = new Set(backing.flatMap((n) => [...words(n)]));
+    const support = sentenceSupport(stripMarkers(s.text), pool, asked, language);
+    if (!isSupported(support)) problems.push({ kind: 'unsupportedSentence', sentence: stripMarkers(s.text).replace(/\s+/g, ' ').trim(), sources: backing });
+  }
+  return problems;
 }
 
 /** Does the reply say "I don't know" (the refusal sentence or a paraphrase of it)? */

@@ -43,7 +43,7 @@ describe('verifyAnswer', () => {
 
   it('flags a figure that only an uncited source has', () => {
     const v = verifyAnswer({ ...base, text: 'An Giang có 119/156 xã và 27.023 đảng viên [1].' });
-    expect(v.problems).toEqual([{ kind: 'unsupportedNumber', number: '27.023' }]);
+    expect(v.problems).toContainEqual({ kind: 'unsupportedNumber', number: '27.023' });
   });
 
   it('flags invented numbers, dangling citations, missing citations, empty and off-topic replies', () => {
@@ -57,6 +57,60 @@ describe('verifyAnswer', () => {
   it('does not read citation markers as figures; expands "[1, 2]" and "[1-2]"', () => {
     expect(citationNumbers('a [1, 2] b [2-3] c [4][5]')).toEqual([1, 2, 2, 3, 4, 5]);
     expect(verifyAnswer({ ...base, text: 'An Giang có 119/156 xã; toàn tỉnh có 27.023 đảng viên [1, 2].' }).ok).toBe(true);
+  });
+});
+
+describe('links, sentence support and contradictions', () => {
+  const withLink = [source(1, 'Toàn tỉnh An Giang hiện có 119/156 xã, phường, thị trấn (đạt 76,28%) thực hiện mô hình. Xem https://www.angiang.gov.vn/bao-cao/381.'), sources[1]!];
+  const figureFacts = { lead: 'An Giang: 119/156 xã.', yesNo: false, unitTokens: ['xa'], places: ['an giang'], wantsTarget: false };
+  const q = 'An Giang có bao nhiêu xã thực hiện mô hình?';
+
+  it('a link must occur in a cited source (scheme, www. and case aside)', () => {
+    const ok = verifyAnswer({ ...base, sources: withLink, text: 'An Giang có 119/156 xã thực hiện mô hình [1]; xem angiang.gov.vn/bao-cao/381 [1].' });
+    expect(ok.problems).toEqual([]);
+    const bad = verifyAnswer({ ...base, sources: withLink, text: 'An Giang có 119/156 xã thực hiện mô hình [1]; xem http://angiang.gov.vn/bao-cao/999 [1].' });
+    expect(bad.problems).toEqual([{ kind: 'unsupportedUrl', url: 'http://angiang.gov.vn/bao-cao/999' }]);
+    // A link only an uncited source has is as unsupported as an invented one.
+    expect(verifyAnswer({ ...base, sources: withLink, text: 'Tổng số đảng viên toàn tỉnh là 27.023 đồng chí, xem angiang.gov.vn/bao-cao/381 [2].' }).problems).toEqual([{ kind: 'unsupportedUrl', url: 'angiang.gov.vn/bao-cao/381' }]);
+  });
+
+  it('sentence support ignores case, diacritics and NFC/NFD, and uses the sentence\'s own citation', () => {
+    const nfd = 'Toàn tỉnh An Giang có 119/156 xã, phường, thị trấn thực hiện mô hình [1].'.normalize('NFD');
+    expect(verifyAnswer({ ...base, text: nfd }).problems).toEqual([]);
+    expect(verifyAnswer({ ...base, text: 'TOAN TINH AN GIANG co 119/156 xa, phuong, thi tran thuc hien mo hinh [1].' }).problems).toEqual([]);
+    // Words of source 2, cited as [1]: not supported by the source the sentence names.
+    const wrongSource = verifyAnswer({ ...base, text: 'An Giang có 119/156 xã thực hiện mô hình [1]. Tổng số đảng viên toàn tỉnh là nhiều đồng chí [1].' });
+    expect(wrongSource.problems).toEqual([{ kind: 'unsupportedSentence', sentence: 'Tổng số đảng viên toàn tỉnh là nhiều đồng chí .', sources: [1] }]);
+    // A marker at the end of the paragraph covers the sentences before it.
+    expect(verifyAnswer({ ...base, text: 'Tổng số đảng viên toàn tỉnh là 27.023 đồng chí. Đây là tổng số đảng viên [2].' }).problems).toEqual([]);
+  });
+
+  it('an English answer is checked through the glossary and the names it copies', () => {
+    const en = { ...base, question: 'How many communes in An Giang apply the model?', language: 'en' as const };
+    expect(verifyAnswer({ ...en, text: 'In An Giang, 119 of 156 communes, wards and towns (76.28%) apply the model [1].' }).problems).toEqual([]);
+    expect(verifyAnswer({ ...en, text: 'In An Giang, the Central Committee suspended the model in every district and province [1].' }).problems.map((p) => p.kind)).toContain('unsupportedSentence');
+  });
+
+  it('another figure for the unit and place asked contradicts the extractive lead; targets and other places do not', () => {
+    const s = [source(1, 'Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình; phấn đấu đến năm 2020 có 156/156 xã thực hiện; huyện Châu Phú có 13/13 xã thực hiện mô hình. Có 130 xã thực hiện mô hình theo kế hoạch.')];
+    const v = (text: string) => verifyAnswer({ sources: s, question: q, language: 'vi', extractive: figureFacts, text }).problems.map((p) => p.kind);
+    expect(v('An Giang có 119/156 xã thực hiện mô hình [1].')).toEqual([]);
+    expect(v('An Giang có 119/156 xã thực hiện mô hình, phấn đấu đến năm 2020 có 156/156 xã thực hiện [1].')).toEqual([]);
+    expect(v('An Giang có 119/156 xã thực hiện mô hình [1]. Huyện Châu Phú có 13/13 xã thực hiện mô hình [1].')).toEqual([]);
+    expect(v('Toàn tỉnh An Giang có 130 xã thực hiện mô hình [1].')).toEqual(['contradictsExtractive']);
+    expect(v('Toàn tỉnh có 130 xã thực hiện mô hình [1].')).toEqual(['contradictsExtractive']);
+    expect(v('An Giang chưa có xã nào thực hiện mô hình [1].')).toEqual(['contradictsExtractive']);
+  });
+
+  it('a yes/no reply must keep the extractive polarity', () => {
+    const yes = { lead: 'Có. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình.', yesNo: true, unitTokens: [], places: ['an giang'], wantsTarget: false };
+    const no = { ...yes, lead: 'Chưa. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình.' };
+    const yq = 'An Giang đã thực hiện mô hình ở tất cả các xã chưa?';
+    const v = (text: string, extractive = yes) => verifyAnswer({ ...base, question: yq, extractive, text }).problems.map((p) => p.kind);
+    expect(v('Có, toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].')).toEqual([]);
+    expect(v('Chưa. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].')).toEqual(['contradictsExtractive']);
+    expect(v('Chưa. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].', no)).toEqual([]);
+    expect(v('Có. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].', no)).toEqual(['contradictsExtractive']);
   });
 });
 
