@@ -183,7 +183,7 @@ export class ConversationCore {
       const unaddressed = msg.chatType === 'group' && !msg.addressedToBot;
       // Privacy mode still delivers commands in groups; a command is explicit enough to count, and
       // so is a bare answer ("2") to the chat's open quiz question.
-      if (unaddressed && !known && !(!command && this.extension?.isAnswerCandidate(msg))) return [];
+      if (unaddressed && !known && !(!command && (await this.extension?.isAnswerCandidate(msg)))) return [];
 
       const gate = await this.gate(msg.chatId, msg.userId, msg.chatType, chatLang, msg.messageId);
       if (gate) return gate;
@@ -234,7 +234,7 @@ export class ConversationCore {
     if (!ext) return;
     await this.knowledge.ready?.();
     try {
-      const chatKey = ext.pollChatKey(ev.pollId);
+      const chatKey = await ext.pollChatKey(ev.pollId);
       if (chatKey === undefined) {
         this.logger?.debug({ pollId: ev.pollId }, 'answer to an unknown poll ignored');
         return;
@@ -252,7 +252,7 @@ export class ConversationCore {
   }
 
   /** The chat a native poll belongs to, so channels can order its answers with the chat's messages. */
-  pollChatKey(pollId: string): string | undefined {
+  async pollChatKey(pollId: string): Promise<string | undefined> {
     return this.extension?.pollChatKey(pollId);
   }
 
@@ -262,8 +262,8 @@ export class ConversationCore {
   }
 
   /** Whether an unaddressed group message is still for the bot (a quiz answer); channels that filter early ask this. */
-  isAnswerCandidate(msg: IncomingMessage): boolean {
-    return msg.kind === 'text' && !parseCommand(msg.text ?? '') && this.extension?.isAnswerCandidate(msg) === true;
+  async isAnswerCandidate(msg: IncomingMessage): Promise<boolean> {
+    return msg.kind === 'text' && !parseCommand(msg.text ?? '') && (await this.extension?.isAnswerCandidate(msg)) === true;
   }
 
   async handleCallback(ev: CallbackEvent): Promise<Reply[]> {

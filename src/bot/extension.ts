@@ -9,10 +9,11 @@ import type { IncomingMessage, PollAnswerEvent, Reply } from './types.js';
  */
 export interface MessageInterceptor {
   /**
-   * Cheap, synchronous: is this message meant for the extension even though it does not address
-   * the bot (a bare number in a group with an open question)? Lets it past the group filter.
+   * Is this message meant for the extension even though it does not address the bot (a bare
+   * number in a group with an open question)? Lets it past the group filter. Asynchronous because
+   * the open question may have been asked on another replica: the answer comes from the store.
    */
-  isAnswerCandidate(msg: IncomingMessage): boolean;
+  isAnswerCandidate(msg: IncomingMessage): Promise<boolean>;
   /** Replies when the message was the extension's, undefined to let the core answer it. */
   interceptMessage(msg: IncomingMessage): Promise<Reply[] | undefined>;
 }
@@ -28,7 +29,7 @@ export interface HelpSection {
  * summaries, comparisons). The core registers its commands, merges its wording, shows its help
  * section, offers it plain messages first and routes native poll answers to it; channels only
  * pass it to the core (`ConversationCore.create({ extension })`) and never call it directly.
- * Created once per channel so each channel keeps its own state file.
+ * Created once per channel so each channel keeps its own rounds in the state store.
  */
 export interface ChatExtension extends MessageInterceptor {
   /** Registers the extension's commands on `registry` (a new one when omitted) and returns it. */
@@ -38,7 +39,7 @@ export interface ChatExtension extends MessageInterceptor {
   /** Extra section of /help (/trogiup). */
   helpSection(lang: Language): HelpSection;
   /** The chat a native poll was sent to (after bindPoll); undefined for unknown polls. */
-  pollChatKey(pollId: string): string | undefined;
+  pollChatKey(pollId: string): Promise<string | undefined>;
   /** Scores a native poll answer; the core has already checked the voter's access. */
   handlePollAnswer(ev: PollAnswerEvent): Promise<unknown>;
   /** The platform's id of the poll sent for `reply.quizPoll.questionId` in a chat. */

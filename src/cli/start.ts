@@ -1,5 +1,4 @@
 import 'dotenv/config';
-import { join } from 'node:path';
 import type { ReportAssistant } from '../app/assistant.js';
 import type { ChannelName } from '../bot/types.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config.js';
@@ -28,14 +27,15 @@ No chat channel configured: set TELEGRAM_BOT_TOKEN and/or ZALO_BOT_TOKEN (see RE
 
 /**
  * The trainer (quizzes, scores, summaries, comparisons) for one channel: read from the live index
- * on every command (so /reload is picked up), scoreboard in STATE_DIR/<channel>-quiz.json.
+ * on every command (so /reload is picked up), rounds and scores in the state store (shared by
+ * every replica on PostgreSQL; an old STATE_DIR/<channel>-quiz.json was imported when it opened).
  */
-function trainerFor(channel: ChannelName, knowledge: DeferredKnowledge<ReportAssistant>, config: AppConfig, logger?: Logger): Promise<TrainerExtension> {
+function trainerFor(channel: ChannelName, knowledge: DeferredKnowledge<ReportAssistant>, store: StateStore): Promise<TrainerExtension> {
   return TrainerExtension.create({
     // Read only while handling a message, which the core does after the index is loaded.
     snapshot: () => knowledge.assistant.index,
-    stateFile: join(config.STATE_DIR, `${channel}-quiz.json`),
-    onError: (err) => logger?.error({ err, channel }, 'could not persist the quiz scoreboard'),
+    store,
+    channel,
   });
 }
 
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
   const handles: ChannelHandle[] = [];
   for (const definition of definitions) {
-    const extension = await trainerFor(definition.name, knowledge, config, logger);
+    const extension = await trainerFor(definition.name, knowledge, store);
     const handle = await definition.start({ config, knowledge, logger, store, extension });
     handles.push(handle);
     logger.info({ channel: handle.name, mode: handle.mode, ...handle.details }, 'channel started');

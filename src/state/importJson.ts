@@ -1,6 +1,7 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { importLegacyQuiz } from './importQuiz.js';
 import { HISTORY_TURNS, RECENT_ANSWERS, type ChatState, type StateStore } from './types.js';
 
 /**
@@ -100,24 +101,15 @@ async function importChats(store: StateStore, channel: string, data: Record<stri
   return n;
 }
 
-async function importQuiz(store: StateStore, channel: string, data: Record<string, unknown>, nowMs: number): Promise<number> {
-  let n = 0;
-  for (const [chatKey, round] of Object.entries(isObject(data.rounds) ? data.rounds : {})) {
-    if (!isObject(round)) continue;
-    await store.saveRound(channel, chatKey, round, nowMs);
-    n++;
-  }
-  for (const [pollId, ref] of Object.entries(isObject(data.polls) ? data.polls : {})) {
-    if (isObject(ref) && typeof ref.chatKey === 'string' && typeof ref.questionId === 'string') {
-      await store.savePoll(channel, pollId, { chatKey: ref.chatKey, questionId: ref.questionId });
-    }
-  }
-  return n;
+async function importQuiz(store: StateStore, channel: string, data: Record<string, unknown>, nowMs: number, logger?: Logger): Promise<number> {
+  const count = await importLegacyQuiz(store, channel, data, nowMs);
+  if (count.skipped > 0) logger?.warn({ channel, skipped: count.skipped }, 'legacy quiz rounds skipped: unreadable, or the chat already has a live round');
+  return count.rounds;
 }
 
 interface LegacyFile {
   name: string;
-  load: (store: StateStore, data: Record<string, unknown>, nowMs: number) => Promise<number>;
+  load: (store: StateStore, data: Record<string, unknown>, nowMs: number, logger?: Logger) => Promise<number>;
 }
 
 function legacyFiles(): LegacyFile[] {
@@ -127,7 +119,7 @@ function legacyFiles(): LegacyFile[] {
   ];
   for (const channel of CHANNELS) {
     files.push({ name: `${channel}-chats.json`, load: (s, d, t) => importChats(s, channel, d, t) });
-    files.push({ name: `${channel}-quiz.json`, load: (s, d, t) => importQuiz(s, channel, d, t) });
+    files.push({ name: `${channel}-quiz.json`, load: (s, d, t, l) => importQuiz(s, channel, d, t, l) });
   }
   return files;
 }
@@ -139,7 +131,14 @@ export async function importLegacyJson(store: StateStore, stateDir: string, logg
     const path = join(stateDir, file.name);
     const data = await readJson(path);
     if (data === undefined) continue;
-    imported[file.name] = isObject(data) ? await file.load(store, data, nowMs) : 0;
+    if (!isObject(data)) {
+      // Set aside rather than retried on every start; the operator can still look at it.
+      await rename(path, `${path}.corrupt`);
+      imported[file.name] = 0;
+      logger?.warn({ file: file.name, renamedTo: `${file.name}.corrupt` }, 'legacy JSON state file unreadable: set aside, nothing imported from it');
+      continue;
+    }
+    imported[file.name] = await file.load(store, data, nowMs, logger);
     await rename(path, `${path}.imported`);
     logger?.info({ file: file.name, records: imported[file.name] }, 'legacy JSON state imported into the state store');
   }

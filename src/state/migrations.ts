@@ -71,6 +71,71 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE once_steps (step TEXT PRIMARY KEY, done_at_ms BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    // Version 1 kept a round as one JSON value, rewritten on every answer; only the legacy import
+    // ever wrote it (the trainer still used its own file), so it is dropped rather than converted.
+    description: 'quiz rounds as rows: round, question, answer, score and poll per chat',
+    statements: [
+      `DROP TABLE quiz_polls`,
+      `DROP TABLE quiz_rounds`,
+      `CREATE TABLE quiz_round (
+        channel TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        round_id TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        seed TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        started_at_ms BIGINT NOT NULL,
+        asked INTEGER NOT NULL DEFAULT 0,
+        updated_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (channel, chat_key)
+      )`,
+      `CREATE INDEX quiz_round_age ON quiz_round (updated_at_ms)`,
+      `CREATE TABLE quiz_question (
+        channel TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        round_id TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        asked_at_ms BIGINT NOT NULL,
+        poll_id TEXT,
+        revealed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (channel, chat_key, round_id, n)
+      )`,
+      `CREATE TABLE quiz_answer (
+        channel TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        round_id TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        option_index INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        at_ms BIGINT NOT NULL,
+        PRIMARY KEY (channel, chat_key, round_id, n, user_id)
+      )`,
+      `CREATE TABLE quiz_score (
+        channel TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        round_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        answered INTEGER NOT NULL,
+        PRIMARY KEY (channel, chat_key, round_id, user_id)
+      )`,
+      `CREATE TABLE quiz_poll (
+        channel TEXT NOT NULL,
+        poll_id TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        round_id TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (channel, poll_id)
+      )`,
+      `CREATE INDEX quiz_poll_chat ON quiz_poll (channel, chat_key)`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

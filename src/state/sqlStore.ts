@@ -1,4 +1,6 @@
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.js';
+import { SqlQuizStore } from './sqlQuiz.js';
+import { num, parseJson, str } from './sqlRows.js';
 import {
   HISTORY_TURNS,
   RECENT_ANSWERS,
@@ -9,7 +11,6 @@ import {
   type InboxStatus,
   type PruneLimits,
   type PruneResult,
-  type QuizPollRef,
   type StateKind,
   type StateStore,
   type UploadRecord,
@@ -42,17 +43,6 @@ export class StateSchemaError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StateSchemaError';
-  }
-}
-
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
-const str = (v: unknown): string => (typeof v === 'string' ? v : String(v ?? ''));
-
-function parseJson(text: unknown): unknown {
-  try {
-    return JSON.parse(str(text)) as unknown;
-  } catch {
-    return undefined;
   }
 }
 
@@ -108,11 +98,12 @@ async function migrateLocked(driver: SqlDriver): Promise<number> {
 }
 
 /** The StateStore over any SqlDriver: one set of statements for SQLite and PostgreSQL. */
-export class SqlStateStore implements StateStore {
+export class SqlStateStore extends SqlQuizStore implements StateStore {
   readonly kind: StateKind;
   readonly location: string;
 
-  constructor(private readonly db: SqlDriver) {
+  constructor(db: SqlDriver) {
+    super(db);
     this.kind = db.kind;
     this.location = db.location;
   }
@@ -262,39 +253,6 @@ export class SqlStateStore implements StateStore {
     });
   }
 
-  async loadRounds(channel: string): Promise<Map<string, unknown>> {
-    const rows = await this.db.all('SELECT chat_key, round FROM quiz_rounds WHERE channel = ?', [channel]);
-    return new Map(rows.map((r) => [str(r.chat_key), parseJson(r.round)]));
-  }
-
-  async saveRound(channel: string, chatKey: string, round: unknown, nowMs: number): Promise<void> {
-    await this.db.run(
-      `INSERT INTO quiz_rounds (channel, chat_key, round, updated_at_ms) VALUES (?, ?, ?, ?)
-       ON CONFLICT (channel, chat_key) DO UPDATE SET round = excluded.round, updated_at_ms = excluded.updated_at_ms`,
-      [channel, chatKey, JSON.stringify(round), nowMs],
-    );
-  }
-
-  async deleteRound(channel: string, chatKey: string): Promise<void> {
-    await this.db.transaction(async (q) => {
-      await q.run('DELETE FROM quiz_rounds WHERE channel = ? AND chat_key = ?', [channel, chatKey]);
-      await q.run('DELETE FROM quiz_polls WHERE channel = ? AND chat_key = ?', [channel, chatKey]);
-    });
-  }
-
-  async loadPolls(channel: string): Promise<Map<string, QuizPollRef>> {
-    const rows = await this.db.all('SELECT poll_id, chat_key, question_id FROM quiz_polls WHERE channel = ?', [channel]);
-    return new Map(rows.map((r) => [str(r.poll_id), { chatKey: str(r.chat_key), questionId: str(r.question_id) }]));
-  }
-
-  async savePoll(channel: string, pollId: string, ref: QuizPollRef): Promise<void> {
-    await this.db.run(
-      `INSERT INTO quiz_polls (channel, poll_id, chat_key, question_id) VALUES (?, ?, ?, ?)
-       ON CONFLICT (channel, poll_id) DO UPDATE SET chat_key = excluded.chat_key, question_id = excluded.question_id`,
-      [channel, pollId, ref.chatKey, ref.questionId],
-    );
-  }
-
   async recordUpload(r: UploadRecord): Promise<void> {
     await this.db.run('INSERT INTO uploads (channel, user_id, file_name, size_bytes, outcome, at_ms) VALUES (?, ?, ?, ?, ?, ?)', [
       r.channel,
@@ -359,12 +317,7 @@ export class SqlStateStore implements StateStore {
     const chats = await this.db.run('DELETE FROM chats WHERE updated_at_ms < ?', [l.nowMs - l.chatMaxAgeMs]);
     // A bucket idle for a day holds no hit inside any window we use.
     const rateBuckets = await this.db.run('DELETE FROM rate_buckets WHERE updated_at_ms < ?', [l.nowMs - 24 * 3600_000]);
-    const rounds = await this.db.run('DELETE FROM quiz_rounds WHERE updated_at_ms < ?', [l.nowMs - l.roundMaxAgeMs]);
-    if (rounds > 0) {
-      await this.db.run(
-        'DELETE FROM quiz_polls WHERE NOT EXISTS (SELECT 1 FROM quiz_rounds r WHERE r.channel = quiz_polls.channel AND r.chat_key = quiz_polls.chat_key)',
-      );
-    }
+    const rounds = await this.pruneRounds(l.nowMs - l.roundMaxAgeMs);
     return { inbox, chats, rateBuckets, rounds };
   }
 

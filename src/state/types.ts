@@ -1,4 +1,5 @@
 import type { Citation, ConversationTurn, Language } from '../answer/types.js';
+import type { QuizQuestion } from '../trainer/types.js';
 
 /**
  * The one durable state of the bot, shared by every channel (and, on PostgreSQL, by every
@@ -86,14 +87,113 @@ export interface PruneResult {
   rounds: number;
 }
 
+// --- quiz rounds: one row per chat's round, one per question, answer and participant score ---
+
+/** What a round starts with. `roundId` tells a round from the next one in the same chat. */
+export interface QuizRoundInfo {
+  chatKey: string;
+  roundId: string;
+  topic: string;
+  seed: string;
+  lang: Language;
+  startedAtMs: number;
+}
+
+export interface QuizQuestionRecord {
+  /** 1-based number within the round. */
+  n: number;
+  question: QuizQuestion;
+  askedAtMs: number;
+  pollId?: string;
+  revealed: boolean;
+}
+
+export interface QuizRoundRecord extends QuizRoundInfo {
+  /** Questions asked so far; the latest one has this number. */
+  asked: number;
+  /** The latest question, read with the round so a typed answer costs one read. */
+  latest?: QuizQuestionRecord;
+}
+
+export interface QuizAnswerRecord {
+  userId: string;
+  name: string;
+  /** 0-based option chosen. */
+  option: number;
+  correct: boolean;
+  atMs: number;
+}
+
+export interface QuizScoreRecord {
+  userId: string;
+  name: string;
+  correct: number;
+  answered: number;
+}
+
+/** Which question a platform poll carries. */
 export interface QuizPollRef {
   chatKey: string;
-  questionId: string;
+  roundId: string;
+  n: number;
+}
+
+export type QuizAnswerResult =
+  | { kind: 'recorded' }
+  /** The first answer counts; this is it. */
+  | { kind: 'already-answered'; previous: QuizAnswerRecord }
+  /** The round ended (or another replaced it) meanwhile. */
+  | { kind: 'gone' };
+
+export interface QuizRoundSnapshot {
+  round: QuizRoundRecord;
+  questions: QuizQuestionRecord[];
+  scores: QuizScoreRecord[];
+}
+
+/** A whole round as the legacy JSON file held it, for the one-time import. */
+export interface QuizRoundImport {
+  round: QuizRoundInfo;
+  questions: (QuizQuestionRecord & { answers: QuizAnswerRecord[] })[];
+  polls: { pollId: string; n: number }[];
+}
+
+/**
+ * Quiz state shared by every replica: each answer is one insert (the first per participant and
+ * question wins, whichever replica it reached) plus one score increment, so no process keeps the
+ * scoreboard in memory and no answer rewrites the round.
+ */
+export interface QuizStore {
+  quizRound(channel: string, chatKey: string): Promise<QuizRoundRecord | undefined>;
+  /** Starts a round unless the chat already has one; returns the chat's round either way. */
+  quizStartRound(channel: string, round: QuizRoundInfo, nowMs: number): Promise<QuizRoundRecord>;
+  quizSetTopic(channel: string, chatKey: string, roundId: string, topic: string, nowMs: number): Promise<void>;
+  /**
+   * Appends the next question and closes the previous one for typed answers; undefined when the
+   * round is gone or already holds `maxQuestions`.
+   */
+  quizAsk(channel: string, chatKey: string, roundId: string, question: QuizQuestion, nowMs: number, maxQuestions: number): Promise<QuizQuestionRecord | undefined>;
+  quizQuestions(channel: string, chatKey: string, roundId: string): Promise<QuizQuestionRecord[]>;
+  quizReveal(channel: string, chatKey: string, roundId: string, n: number): Promise<void>;
+  quizAnswer(channel: string, chatKey: string, roundId: string, n: number, answer: QuizAnswerRecord): Promise<QuizAnswerResult>;
+  /** Records the platform poll carrying question `n` (also on the question). */
+  quizBindPoll(channel: string, pollId: string, ref: QuizPollRef): Promise<void>;
+  quizPoll(channel: string, pollId: string): Promise<QuizPollRef | undefined>;
+  quizScores(channel: string, chatKey: string, roundId: string): Promise<QuizScoreRecord[]>;
+  /** Ends the round in one transaction; undefined when it was already over (another replica ended it). */
+  quizEndRound(channel: string, chatKey: string, roundId: string): Promise<QuizRoundSnapshot | undefined>;
+  /**
+   * Writes a whole round (the legacy import), unless the chat already has a different one: a live
+   * round wins over an old file. Importing the same round again replaces it (idempotent).
+   * False when skipped.
+   */
+  quizImportRound(channel: string, data: QuizRoundImport, nowMs: number): Promise<boolean>;
 }
 
 export type StateKind = 'sqlite' | 'postgres';
 
-export interface StateStore {
+/** Quiz rounds, polls, answers and scores are the QuizStore part. */
+export interface StateStore extends QuizStore {
   readonly kind: StateKind;
   /** Where the state lives, secrets removed (for logs). */
   readonly location: string;
@@ -131,13 +231,6 @@ export interface StateStore {
   // --- rate limits: a sliding window per key, shared by every replica ---
   /** 0 when the action may proceed (and it is recorded), else the milliseconds to wait. */
   rateTake(key: string, perWindow: number, windowMs: number, nowMs: number): Promise<number>;
-
-  // --- quiz rounds, polls, answers and scores (a round holds its answers; scores derive from them) ---
-  loadRounds(channel: string): Promise<Map<string, unknown>>;
-  saveRound(channel: string, chatKey: string, round: unknown, nowMs: number): Promise<void>;
-  deleteRound(channel: string, chatKey: string): Promise<void>;
-  loadPolls(channel: string): Promise<Map<string, QuizPollRef>>;
-  savePoll(channel: string, pollId: string, ref: QuizPollRef): Promise<void>;
 
   // --- uploads ---
   recordUpload(record: UploadRecord): Promise<void>;

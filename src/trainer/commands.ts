@@ -2,11 +2,12 @@ import type { Language } from '../answer/types.js';
 import { CommandRegistry, type CommandContext, type CommandDefinition } from '../bot/commands.js';
 import type { IncomingMessage, PollAnswerEvent, Reply, ReplyBlock } from '../bot/types.js';
 import type { IndexSnapshot } from '../index/store.js';
+import type { QuizStore } from '../state/types.js';
 import { compareSides } from './compare.js';
 import { tt } from './messages.js';
 import { generateQuiz } from './quiz.js';
 import { comparisonReplies, endBlocks, notice, questionReply, revealReply, scoreBlocks, summaryReplies, type TrainerReply } from './render.js';
-import { MAX_QUESTIONS_PER_ROUND, Rounds, type AnswerOutcome, type Participant } from './rounds.js';
+import { MAX_QUESTIONS_PER_ROUND, Rounds, openQuestion, type AnswerOutcome, type Participant, type Round } from './rounds.js';
 import { parseQuizTopic } from './quizTeach.js';
 import { resolveScope, topicSuggestions } from './scope.js';
 import { trainerLanguage } from './language.js';
@@ -29,10 +30,11 @@ import { summarizeReport } from './summary.js';
 export interface TrainerOptions {
   /** The current index (ReportAssistant.index): read on every command so reloads are picked up. */
   snapshot: () => IndexSnapshot;
-  /** Scoreboard file, e.g. `${stateDir}/${channel}-quiz.json`; omitted = memory only. */
-  stateFile?: string;
+  /** Rounds, answers and scores live here (the process's state store, shared by replicas on PostgreSQL). */
+  store: QuizStore;
+  /** Which channel's rounds these are ('telegram', 'zalo', 'console'). */
+  channel: string;
   now?: () => number;
-  onError?: (err: unknown) => void;
 }
 
 /** A Telegram poll_answer update, reduced to what scoring needs (the type lives in the core). */
@@ -48,8 +50,7 @@ export class Trainer {
   ) {}
 
   static async create(options: TrainerOptions): Promise<Trainer> {
-    const rounds = await Rounds.open({ file: options.stateFile, now: options.now, onError: options.onError });
-    return new Trainer(options, rounds);
+    return new Trainer(options, new Rounds({ store: options.store, channel: options.channel, ...(options.now ? { now: options.now } : {}) }));
   }
 
   /** Command definitions for `CommandRegistry.register` (Vietnamese names first, English aliases). */
@@ -82,21 +83,23 @@ export class Trainer {
     if (msg.kind !== 'text') return undefined;
     const m = NUMBER_ANSWER.exec(msg.text ?? '');
     if (!m) return undefined;
-    const round = this.rounds.get(msg.chatId);
+    const round = await this.rounds.get(msg.chatId);
     if (!round) return undefined;
     const lang = round.lang;
-    if (!this.rounds.current(msg.chatId)) return [notice(lang, tt(lang, 'quiz.nextHint'), msg.messageId)];
+    if (!openQuestion(round)) return [notice(lang, tt(lang, 'quiz.nextHint'), msg.messageId)];
     const who: Participant = { id: msg.userId, name: msg.userName ?? '' };
     const outcome = await this.rounds.answer(msg.chatId, who, Number(m[1]) - 1);
     return this.outcomeReplies(outcome, lang, msg.chatType === 'private', msg.messageId);
   }
 
   /**
-   * Cheap check the core can make before its group filter: is this a bare number in a chat with
-   * an open question? Such a message is an answer even when it does not mention the bot.
+   * Check the core makes before its group filter: is this a bare number in a chat with an open
+   * question? Such a message is an answer even when it does not mention the bot. Only a bare
+   * number costs a read of the chat's round; other chatter is refused without one.
    */
-  isAnswerCandidate(msg: IncomingMessage): boolean {
-    return msg.kind === 'text' && NUMBER_ANSWER.test(msg.text ?? '') && this.rounds.current(msg.chatId) !== undefined;
+  async isAnswerCandidate(msg: IncomingMessage): Promise<boolean> {
+    if (msg.kind !== 'text' || !NUMBER_ANSWER.test(msg.text ?? '')) return false;
+    return (await this.rounds.current(msg.chatId)) !== undefined;
   }
 
   /** A Telegram poll answer; Telegram itself shows right/wrong, so usually nothing is sent back. */
@@ -111,12 +114,13 @@ export class Trainer {
   }
 
   /** The chat a poll was sent to (after bindPoll), or undefined for polls we do not know. */
-  pollChatKey(pollId: string): string | undefined {
+  pollChatKey(pollId: string): Promise<string | undefined> {
     return this.rounds.pollChatKey(pollId);
   }
 
+  /** Every round change is committed as it is made; nothing is left to write. */
   flush(): Promise<void> {
-    return this.rounds.flush();
+    return Promise.resolve();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -146,9 +150,9 @@ export class Trainer {
   }
 
   /** The answer of the open question, if any, before moving on or ending. */
-  private pendingReveal(chatKey: string, lang: Language): TrainerReply[] {
-    const open = this.rounds.current(chatKey);
-    return open ? [revealReply(open.question, open.n, lang)] : [];
+  private pendingReveal(round: Round): TrainerReply[] {
+    const open = openQuestion(round);
+    return open ? [revealReply(open.question, open.n, round.lang)] : [];
   }
 
   private async quiz(ctx: CommandContext): Promise<Reply[]> {
@@ -161,18 +165,21 @@ export class Trainer {
       return [notice(lang, tt(lang, 'quiz.unknownTopic', { topic: topicArg, suggestions: topicSuggestions(snapshot) }), msg.messageId)];
     }
     const out: Reply[] = [];
-    let round = this.rounds.get(chatKey);
+    let round = await this.rounds.get(chatKey);
     if (!round) {
       round = await this.rounds.start(chatKey, { topic: topicArg, lang, seed: `${chatKey}:${(this.options.now ?? Date.now)()}` });
       const topicPart = topicArg ? tt(lang, 'quiz.topicPart', { topic: topicArg }) : '';
       // A separate reply: Telegram sends a question as a poll only, so nothing else may ride on it.
       out.push(notice(lang, tt(lang, 'quiz.roundStarted', { topicPart }), msg.messageId));
     } else {
-      out.push(...this.pendingReveal(chatKey, round.lang));
-      if (topicArg && topicArg !== round.topic) await this.rounds.setTopic(chatKey, topicArg);
+      out.push(...this.pendingReveal(round));
+      if (topicArg && topicArg !== round.topic) {
+        await this.rounds.setTopic(chatKey, topicArg);
+        round = { ...round, topic: topicArg };
+      }
     }
-    const topic = this.rounds.get(chatKey)?.topic ?? '';
-    if (round.questions.length >= MAX_QUESTIONS_PER_ROUND) {
+    const topic = round.topic;
+    if (round.asked >= MAX_QUESTIONS_PER_ROUND) {
       out.push(notice(round.lang, tt(round.lang, 'quiz.noneAll'), msg.messageId));
       return out;
     }
@@ -180,8 +187,8 @@ export class Trainer {
     const { questions } = generateQuiz(snapshot, {
       topic,
       count: 1,
-      seed: `${round.seed}#${round.questions.length}`,
-      exclude: this.rounds.usedKeys(chatKey),
+      seed: `${round.seed}#${round.asked}`,
+      exclude: await this.rounds.usedKeys(chatKey),
       lang: round.lang,
     });
     const q = questions[0];
@@ -195,18 +202,18 @@ export class Trainer {
   }
 
   private async score(ctx: CommandContext): Promise<Reply[]> {
-    const round = this.rounds.get(ctx.chatKey);
+    const round = await this.rounds.get(ctx.chatKey);
     const lang = round?.lang ?? trainerLanguage(ctx.args);
     if (!round) return [notice(lang, tt(lang, 'quiz.noRound'), ctx.msg.messageId)];
-    const blocks = scoreBlocks(this.rounds.scoreboard(ctx.chatKey), round.questions.length, lang);
+    const blocks = scoreBlocks(await this.rounds.scoreboard(ctx.chatKey), round.asked, lang);
     return [{ language: lang, blocks, citations: [], buttons: [], replyToMessageId: ctx.msg.messageId }];
   }
 
   private async end(ctx: CommandContext): Promise<Reply[]> {
-    const round = this.rounds.get(ctx.chatKey);
+    const round = await this.rounds.get(ctx.chatKey);
     const lang = round?.lang ?? trainerLanguage(ctx.args);
     if (!round) return [notice(lang, tt(lang, 'quiz.noRound'), ctx.msg.messageId)];
-    const reveal = this.pendingReveal(ctx.chatKey, round.lang);
+    const reveal = this.pendingReveal(round);
     const ended = await this.rounds.end(ctx.chatKey);
     if (!ended) return [notice(lang, tt(lang, 'quiz.noRound'), ctx.msg.messageId)];
     return [...reveal, { language: lang, blocks: endBlocks(ended, lang), citations: [], buttons: [] }];

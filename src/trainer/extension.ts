@@ -13,7 +13,7 @@ import { tt, withTrainerMessages } from './messages.js';
 export class TrainerExtension implements ChatExtension {
   constructor(readonly trainer: Trainer) {}
 
-  /** One per channel, e.g. `{ snapshot: () => assistant.index, stateFile: `${STATE_DIR}/telegram-quiz.json` }`. */
+  /** One per channel, on the process's state store: `{ snapshot: () => assistant.index, store, channel: 'telegram' }`. */
   static async create(options: TrainerOptions): Promise<TrainerExtension> {
     return new TrainerExtension(await Trainer.create(options));
   }
@@ -30,7 +30,7 @@ export class TrainerExtension implements ChatExtension {
     return { heading: tt(lang, 'help.heading'), lines: this.trainer.helpLines(lang) };
   }
 
-  isAnswerCandidate(msg: IncomingMessage): boolean {
+  isAnswerCandidate(msg: IncomingMessage): Promise<boolean> {
     return this.trainer.isAnswerCandidate(msg);
   }
 
@@ -38,7 +38,7 @@ export class TrainerExtension implements ChatExtension {
     return this.trainer.interceptMessage(msg);
   }
 
-  pollChatKey(pollId: string): string | undefined {
+  pollChatKey(pollId: string): Promise<string | undefined> {
     return this.trainer.pollChatKey(pollId);
   }
 

@@ -5,7 +5,7 @@
  */
 export type * from './types.js';
 export { generateQuiz, figureDistractors, POLL_QUESTION_MAX, POLL_OPTION_MAX, type QuizOptions, type QuizResult } from './quiz.js';
-export { Rounds, MAX_QUESTIONS_PER_ROUND, type AnswerOutcome, type AskedQuestion, type EndedRound, type Participant, type Round, type RoundAnswer, type ScoreEntry } from './rounds.js';
+export { Rounds, MAX_QUESTIONS_PER_ROUND, openQuestion, type RoundsOptions, type AnswerOutcome, type AskedQuestion, type EndedRound, type Participant, type Round, type RoundAnswer, type ScoreEntry } from './rounds.js';
 export { summarizeReport, summarizeDocument, pickDocument, sectionRef, sectionRole, SUMMARY_TEXT_BUDGET, type SummaryOptions } from './summary.js';
 export { compareSides, parseCompareArgs, figureText, type ParsedCompare } from './compare.js';
 export { resolveScope, topicSuggestions, type Scope, type ScopeKind } from './scope.js';

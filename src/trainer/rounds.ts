@@ -1,11 +1,13 @@
-import { JsonStateWriter, readJsonFile } from './jsonState.js';
+import { randomUUID } from 'node:crypto';
 import type { Language } from '../answer/types.js';
+import type { QuizQuestionRecord, QuizRoundRecord, QuizScoreRecord, QuizStore } from '../state/types.js';
 import type { QuizQuestion } from './types.js';
 
 /**
- * Quiz rounds per chat: the questions asked, every participant's answers and the scores. The
- * state is one JSON file rewritten atomically (temp file + rename, via the core's
- * JsonStateWriter), so a restart or a crash never loses or tears the scoreboard.
+ * Quiz rounds per chat: the questions asked, every participant's answers and the scores, all in
+ * the state store (SQLite, or PostgreSQL shared by every replica). Nothing is kept in memory: each
+ * call reads the chat's round (one row, with its latest question) and each answer is one insert,
+ * so a round started on one replica can be answered, scored and ended on another.
  *
  * Answers arrive two ways and meet here: a number typed in the chat (console, Zalo, Telegram
  * without polls) goes through `answer(chatKey, …)`; a Telegram quiz poll answer only carries the
@@ -33,16 +35,20 @@ export interface AskedQuestion {
   askedAt: number;
   pollId?: string;
   revealed: boolean;
-  answers: RoundAnswer[];
 }
 
 export interface Round {
   chatKey: string;
+  /** Tells this round from the next one in the same chat (a late answer to an ended round is not scored). */
+  roundId: string;
   topic: string;
   seed: string;
   lang: Language;
   startedAt: number;
-  questions: AskedQuestion[];
+  /** Questions asked so far. */
+  asked: number;
+  /** The latest question asked, open or revealed. */
+  latest?: AskedQuestion;
 }
 
 export interface ScoreEntry {
@@ -61,140 +67,137 @@ export type AnswerOutcome =
   | { kind: 'recorded'; chatKey: string; name: string; correct: boolean; question: AskedQuestion };
 
 export interface EndedRound {
-  round: Round;
+  round: Round & { questions: AskedQuestion[] };
   scores: ScoreEntry[];
-}
-
-interface StateFile {
-  version: 1;
-  rounds: Record<string, Round>;
-  /** Telegram poll id → where its answers belong. */
-  polls: Record<string, { chatKey: string; questionId: string }>;
 }
 
 /** A round stops growing here: state stays small and a forgotten round cannot grow forever. */
 export const MAX_QUESTIONS_PER_ROUND = 100;
 
-function isRound(v: unknown): v is Round {
-  if (!v || typeof v !== 'object') return false;
-  const r = v as Partial<Round>;
-  return typeof r.chatKey === 'string' && typeof r.seed === 'string' && Array.isArray(r.questions);
+export interface RoundsOptions {
+  store: QuizStore;
+  /** Rounds are kept per channel (a Telegram chat id and a Zalo one may coincide). */
+  channel: string;
+  now?: () => number;
 }
 
+const toAsked = (q: QuizQuestionRecord): AskedQuestion => ({
+  n: q.n,
+  question: q.question,
+  askedAt: q.askedAtMs,
+  ...(q.pollId !== undefined ? { pollId: q.pollId } : {}),
+  revealed: q.revealed,
+});
+
+function toRound(r: QuizRoundRecord): Round {
+  return {
+    chatKey: r.chatKey,
+    roundId: r.roundId,
+    topic: r.topic,
+    seed: r.seed,
+    lang: r.lang,
+    startedAt: r.startedAtMs,
+    asked: r.asked,
+    ...(r.latest ? { latest: toAsked(r.latest) } : {}),
+  };
+}
+
+/** Most correct first; fewer attempts breaks ties (accuracy), then name for a stable order. */
+function ranked(scores: readonly QuizScoreRecord[]): ScoreEntry[] {
+  return scores
+    .map((s) => ({ userId: s.userId, name: s.name, correct: s.correct, answered: s.answered }))
+    .sort((a, b) => b.correct - a.correct || a.answered - b.answered || a.name.localeCompare(b.name));
+}
+
+/** The question typed answers go to: the latest one, while it is still open. */
+export const openQuestion = (round: Round | undefined): AskedQuestion | undefined => (round?.latest && !round.latest.revealed ? round.latest : undefined);
+
 export class Rounds {
-  private rounds = new Map<string, Round>();
-  private polls = new Map<string, { chatKey: string; questionId: string }>();
-  private readonly writer: JsonStateWriter | undefined;
+  private readonly store: QuizStore;
+  private readonly channel: string;
+  private readonly now: () => number;
 
-  private constructor(
-    file: string | undefined,
-    private readonly now: () => number,
-    onError: (err: unknown) => void,
-  ) {
-    this.writer = file
-      ? new JsonStateWriter(
-          file,
-          (): StateFile => ({ version: 1, rounds: Object.fromEntries(this.rounds), polls: Object.fromEntries(this.polls) }),
-          onError,
-        )
-      : undefined;
+  constructor(options: RoundsOptions) {
+    this.store = options.store;
+    this.channel = options.channel;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Opens (or creates) the state file; without `file` the rounds live in memory only. */
-  static async open(options: { file?: string; now?: () => number; onError?: (err: unknown) => void } = {}): Promise<Rounds> {
-    const store = new Rounds(options.file, options.now ?? Date.now, options.onError ?? (() => {}));
-    if (options.file) {
-      const raw = await readJsonFile(options.file);
-      if (raw && typeof raw === 'object') {
-        const data = raw as Partial<StateFile>;
-        for (const [key, round] of Object.entries(data.rounds ?? {})) if (isRound(round)) store.rounds.set(key, round);
-        for (const [pollId, ref] of Object.entries(data.polls ?? {})) {
-          if (ref && typeof ref.chatKey === 'string' && typeof ref.questionId === 'string' && store.rounds.has(ref.chatKey)) store.polls.set(pollId, ref);
-        }
-      }
-    }
-    return store;
+  async get(chatKey: string): Promise<Round | undefined> {
+    const r = await this.store.quizRound(this.channel, chatKey);
+    return r ? toRound(r) : undefined;
   }
 
-  get(chatKey: string): Round | undefined {
-    return this.rounds.get(chatKey);
-  }
-
+  /** Starts a round in the chat, or returns the one already running there (another replica may have started it). */
   async start(chatKey: string, options: { topic?: string; seed?: string; lang?: Language } = {}): Promise<Round> {
-    this.dropPolls(chatKey);
-    const round: Round = {
+    const nowMs = this.now();
+    const info = {
       chatKey,
+      roundId: randomUUID(),
       topic: options.topic ?? '',
-      seed: options.seed ?? `${chatKey}:${this.now()}`,
+      seed: options.seed ?? `${chatKey}:${nowMs}`,
       lang: options.lang ?? 'vi',
-      startedAt: this.now(),
-      questions: [],
+      startedAtMs: nowMs,
     };
-    this.rounds.set(chatKey, round);
-    await this.save();
-    return round;
+    return toRound(await this.store.quizStartRound(this.channel, info, nowMs));
   }
 
   async setTopic(chatKey: string, topic: string): Promise<void> {
-    const round = this.rounds.get(chatKey);
-    if (!round) return;
-    round.topic = topic;
-    await this.save();
+    const round = await this.get(chatKey);
+    if (round) await this.store.quizSetTopic(this.channel, chatKey, round.roundId, topic, this.now());
   }
 
   /** Keys (sentence keys and question ids) already used in the round, for the generator's `exclude`. */
-  usedKeys(chatKey: string): string[] {
-    return (this.rounds.get(chatKey)?.questions ?? []).flatMap((q) => [q.question.sentenceKey, q.question.id]);
+  async usedKeys(chatKey: string): Promise<string[]> {
+    const round = await this.get(chatKey);
+    if (!round) return [];
+    const questions = await this.store.quizQuestions(this.channel, chatKey, round.roundId);
+    return questions.flatMap((q) => [q.question.sentenceKey, q.question.id]);
   }
 
   async ask(chatKey: string, question: QuizQuestion): Promise<AskedQuestion> {
-    const round = this.rounds.get(chatKey);
+    const round = await this.get(chatKey);
     if (!round) throw new Error(`no quiz round in chat ${chatKey}`);
-    if (round.questions.length >= MAX_QUESTIONS_PER_ROUND) throw new Error('quiz round is full');
-    // Asking a new question closes the previous one for typed answers.
-    const last = round.questions.at(-1);
-    if (last) last.revealed = true;
-    const asked: AskedQuestion = { n: round.questions.length + 1, question, askedAt: this.now(), revealed: false, answers: [] };
-    round.questions.push(asked);
-    await this.save();
-    return asked;
+    const asked = await this.store.quizAsk(this.channel, chatKey, round.roundId, question, this.now(), MAX_QUESTIONS_PER_ROUND);
+    if (!asked) throw new Error('quiz round is full or was ended meanwhile');
+    return toAsked(asked);
   }
 
   /** The question typed answers go to: the latest one, while it is still open. */
-  current(chatKey: string): AskedQuestion | undefined {
-    const last = this.rounds.get(chatKey)?.questions.at(-1);
-    return last && !last.revealed ? last : undefined;
+  async current(chatKey: string): Promise<AskedQuestion | undefined> {
+    return openQuestion(await this.get(chatKey));
   }
 
   async markRevealed(chatKey: string, n: number): Promise<void> {
-    const q = this.rounds.get(chatKey)?.questions.find((x) => x.n === n);
-    if (q && !q.revealed) {
-      q.revealed = true;
-      await this.save();
-    }
+    const round = await this.get(chatKey);
+    if (round) await this.store.quizReveal(this.channel, chatKey, round.roundId, n);
   }
 
   /** A typed answer: `option` is 0-based. One answer per participant per question; the first counts. */
   async answer(chatKey: string, who: Participant, option: number): Promise<AnswerOutcome> {
-    const round = this.rounds.get(chatKey);
+    const round = await this.get(chatKey);
     if (!round) return { kind: 'no-round' };
-    const q = this.current(chatKey);
+    const q = openQuestion(round);
     if (!q) return { kind: 'no-question' };
-    return this.record(round, q, who, option);
+    return this.record(round, q, who, option, { kind: 'no-question' });
   }
 
   /** Remembers which Telegram poll carries which question, so poll answers can be scored. */
   async bindPoll(chatKey: string, questionId: string, pollId: string): Promise<void> {
-    const q = this.rounds.get(chatKey)?.questions.find((x) => x.question.id === questionId);
-    if (!q) return;
-    q.pollId = pollId;
-    this.polls.set(pollId, { chatKey, questionId });
-    await this.save();
+    const round = await this.get(chatKey);
+    if (!round) return;
+    // The poll is sent right after its question was asked, so it is nearly always the latest.
+    let n = round.latest?.question.id === questionId ? round.latest.n : undefined;
+    if (n === undefined) {
+      const questions = await this.store.quizQuestions(this.channel, chatKey, round.roundId);
+      n = questions.find((x) => x.question.id === questionId)?.n;
+    }
+    if (n !== undefined) await this.store.quizBindPoll(this.channel, pollId, { chatKey, roundId: round.roundId, n });
   }
 
   /** The chat a bound poll belongs to (so a poll answer can be checked against that chat's access). */
-  pollChatKey(pollId: string): string | undefined {
-    return this.polls.get(pollId)?.chatKey;
+  async pollChatKey(pollId: string): Promise<string | undefined> {
+    return (await this.store.quizPoll(this.channel, pollId))?.chatKey;
   }
 
   /**
@@ -202,64 +205,45 @@ export class Rounds {
    * stays answerable after later questions are sent, so any question of the round counts.
    */
   async answerPoll(pollId: string, who: Participant, optionIds: readonly number[]): Promise<AnswerOutcome> {
-    const ref = this.polls.get(pollId);
+    const ref = await this.store.quizPoll(this.channel, pollId);
     if (!ref) return { kind: 'unknown-poll' };
-    const round = this.rounds.get(ref.chatKey);
-    const q = round?.questions.find((x) => x.question.id === ref.questionId);
-    if (!round || !q) return { kind: 'unknown-poll' };
+    const round = await this.get(ref.chatKey);
+    if (!round || round.roundId !== ref.roundId) return { kind: 'unknown-poll' };
+    const q = round.latest?.n === ref.n ? round.latest : (await this.store.quizQuestions(this.channel, ref.chatKey, ref.roundId)).map(toAsked).find((x) => x.n === ref.n);
+    if (!q) return { kind: 'unknown-poll' };
     const option = optionIds[0];
     // An empty list is a retracted vote (regular polls only); a quiz answer is final.
     if (option === undefined) return { kind: 'no-question' };
-    return this.record(round, q, who, option);
+    return this.record(round, q, who, option, { kind: 'unknown-poll' });
   }
 
-  private async record(round: Round, q: AskedQuestion, who: Participant, option: number): Promise<AnswerOutcome> {
+  private async record(round: Round, q: AskedQuestion, who: Participant, option: number, gone: AnswerOutcome): Promise<AnswerOutcome> {
     const count = q.question.options.length;
     if (!Number.isInteger(option) || option < 0 || option >= count) return { kind: 'out-of-range', count };
-    const previous = q.answers.find((a) => a.userId === who.id);
-    if (previous) return { kind: 'already-answered', chatKey: round.chatKey, name: previous.name, question: q };
     const correct = option === q.question.answer;
-    q.answers.push({ userId: who.id, name: who.name, option, correct, at: this.now() });
-    await this.save();
-    return { kind: 'recorded', chatKey: round.chatKey, name: who.name, correct, question: q };
-  }
-
-  scoreboard(chatKey: string): ScoreEntry[] {
-    const round = this.rounds.get(chatKey);
-    if (!round) return [];
-    const byUser = new Map<string, ScoreEntry>();
-    for (const q of round.questions) {
-      for (const a of q.answers) {
-        const e = byUser.get(a.userId) ?? { userId: a.userId, name: a.name, correct: 0, answered: 0 };
-        e.name = a.name || e.name;
-        e.answered++;
-        if (a.correct) e.correct++;
-        byUser.set(a.userId, e);
-      }
+    const answer = { userId: who.id, name: who.name, option, correct, atMs: this.now() };
+    const result = await this.store.quizAnswer(this.channel, round.chatKey, round.roundId, q.n, answer);
+    switch (result.kind) {
+      case 'gone':
+        return gone;
+      case 'already-answered':
+        return { kind: 'already-answered', chatKey: round.chatKey, name: result.previous.name, question: q };
+      case 'recorded':
+        return { kind: 'recorded', chatKey: round.chatKey, name: who.name, correct, question: q };
     }
-    // Most correct first; fewer attempts breaks ties (accuracy), then name for a stable order.
-    return [...byUser.values()].sort((a, b) => b.correct - a.correct || a.answered - b.answered || a.name.localeCompare(b.name));
   }
 
+  async scoreboard(chatKey: string): Promise<ScoreEntry[]> {
+    const round = await this.get(chatKey);
+    return round ? ranked(await this.store.quizScores(this.channel, chatKey, round.roundId)) : [];
+  }
+
+  /** Ends the chat's round; undefined when there is none (or another replica ended it first). */
   async end(chatKey: string): Promise<EndedRound | undefined> {
-    const round = this.rounds.get(chatKey);
+    const round = await this.get(chatKey);
     if (!round) return undefined;
-    const scores = this.scoreboard(chatKey);
-    this.rounds.delete(chatKey);
-    this.dropPolls(chatKey);
-    await this.save();
-    return { round, scores };
-  }
-
-  async flush(): Promise<void> {
-    await this.writer?.flush();
-  }
-
-  private dropPolls(chatKey: string): void {
-    for (const [id, ref] of this.polls) if (ref.chatKey === chatKey) this.polls.delete(id);
-  }
-
-  private save(): Promise<void> {
-    return this.writer ? this.writer.save() : Promise.resolve();
+    const ended = await this.store.quizEndRound(this.channel, chatKey, round.roundId);
+    if (!ended) return undefined;
+    return { round: { ...toRound(ended.round), questions: ended.questions.map(toAsked) }, scores: ranked(ended.scores) };
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConversationCore, FakeKnowledgeBase, type AccessPolicy, type IncomingMessage, type Reply } from '../../src/bot/index.js';
+import { openStateStore, type StateStore } from '../../src/state/index.js';
 import { TrainerExtension } from '../../src/trainer/extension.js';
 import { useCorpus } from '../trainer/helpers.js';
 
@@ -11,10 +12,12 @@ import { useCorpus } from '../trainer/helpers.js';
 const corpus = useCorpus();
 
 let dir: string;
+const stores: StateStore[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'core-trainer-'));
 });
 afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -35,18 +38,21 @@ function group(partial: Partial<IncomingMessage>): IncomingMessage {
   };
 }
 
-async function setup(options: { access?: AccessPolicy; stateFile?: string } = {}) {
+/** One store for the core and the trainer, as npm start opens it (SQLite under STATE_DIR). */
+async function setup(options: { access?: AccessPolicy } = {}) {
   const kb = new FakeKnowledgeBase();
-  const extension = await TrainerExtension.create({ snapshot: () => corpus.snapshot, stateFile: options.stateFile ?? join(dir, 'telegram-quiz.json') });
+  const store = await openStateStore({ stateDir: dir });
+  stores.push(store);
+  const extension = await TrainerExtension.create({ snapshot: () => corpus.snapshot, store, channel: 'telegram' });
   const core = await ConversationCore.create({
     knowledge: kb,
     channel: 'telegram',
-    stateDir: dir,
+    store,
     rateLimitPerMinute: 0,
     extension,
     ...(options.access ? { access: options.access } : {}),
   });
-  return { kb, core, extension };
+  return { kb, core, extension, store };
 }
 
 describe('trainer as an extension of the conversation core', () => {
@@ -98,7 +104,7 @@ describe('trainer as an extension of the conversation core', () => {
     expect(await core.handleMessage(group({ text: right, userId: 'u9', userName: 'Lạ' }))).toEqual([]);
 
     await core.bindPoll('g1', poll.questionId, 'P-1');
-    expect(core.pollChatKey('P-1')).toBe('g1');
+    expect(await core.pollChatKey('P-1')).toBe('g1');
     await core.handlePollAnswer({ channel: 'telegram', pollId: 'P-1', userId: 'u9', userName: 'Lạ', optionIds: [poll.correctOptionId] });
     await core.handlePollAnswer({ channel: 'telegram', pollId: 'P-1', userId: 'u2', userName: 'Minh', optionIds: [poll.correctOptionId] });
     // Votes on polls we never sent are ignored.
@@ -139,15 +145,15 @@ describe('trainer as an extension of the conversation core', () => {
     expect(core.commandMenu('vi').find((c) => c.command === 'kiemtra')?.description).toMatch(/trắc nghiệm/);
   });
 
-  it('keeps the scoreboard across a restart (new core and trainer, same state file)', async () => {
-    const stateFile = join(dir, 'telegram-quiz.json');
-    const first = await setup({ stateFile });
+  it('keeps the scoreboard across a restart (new core, trainer and store on the same STATE_DIR)', async () => {
+    const first = await setup();
     const asked = await first.core.handleMessage(group({ text: '/kiemtra' }));
     const right = String(asked.at(-1)!.quizPoll!.correctOptionId + 1);
     await first.core.handleMessage(group({ text: right, userId: 'u1', userName: 'Lan' }));
     await first.core.flush();
+    await first.store.close();
 
-    const second = await setup({ stateFile });
+    const second = await setup();
     expect(text(await second.core.handleMessage(group({ text: '/diem' })))).toMatch(/Lan: 1\/1/);
     // The open question survives too: a late answer still counts.
     expect(text(await second.core.handleMessage(group({ text: '1', userId: 'u3', userName: 'Hà' })))).toMatch(/Đã ghi nhận câu trả lời của Hà/);

@@ -14,6 +14,7 @@ import {
   type StateStore,
 } from '../../src/state/index.js';
 import type { ConversationTurn } from '../../src/answer/types.js';
+import type { QuizQuestion } from '../../src/trainer/types.js';
 import { PG_URL, postgresAvailable, uniqueSchema } from './pgTestDb.js';
 
 const pgUp = await postgresAvailable();
@@ -52,6 +53,22 @@ function postgresTarget(): Target {
     },
   };
 }
+
+const roundInfo = (chatKey: string, roundId: string) => ({ chatKey, roundId, topic: '', seed: 's', lang: 'vi' as const, startedAtMs: 1 });
+
+/** A generated question's shape, as the trainer stores it. */
+const question = (id: string): QuizQuestion => ({
+  id,
+  kind: 'figure',
+  text: `Câu ${id}?`,
+  options: ['10%', '20%', '30%'],
+  answer: 1,
+  explanation: 'Theo báo cáo: 20%.',
+  citation: { document: 'd', title: 'Báo cáo', section: 'I', quote: 'đạt 20%', chunkId: 'd#1' },
+  evidence: '20%',
+  source: 'Báo cáo',
+  sentenceKey: `s-${id}`,
+});
 
 const turn = (q: string): ConversationTurn => ({
   question: q,
@@ -140,14 +157,83 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       expect(await store.rateTake('u2', 3, 60_000, 100_000)).toBe(0);
     });
 
-    it('stores quiz rounds with their answers and polls, and drops polls with their round', async () => {
-      await store.saveRound('quiz', 'c1', { chatKey: 'c1', questions: [{ n: 1, answers: [{ userId: 'u', correct: true }] }] }, 1);
-      await store.savePoll('quiz', 'p1', { chatKey: 'c1', questionId: 'q1' });
-      expect((await store.loadRounds('quiz')).get('c1')).toMatchObject({ questions: [{ answers: [{ userId: 'u' }] }] });
-      expect((await store.loadPolls('quiz')).get('p1')).toEqual({ chatKey: 'c1', questionId: 'q1' });
-      await store.deleteRound('quiz', 'c1');
-      expect((await store.loadRounds('quiz')).size).toBe(0);
-      expect((await store.loadPolls('quiz')).size).toBe(0);
+    it('keeps a quiz round per chat: questions in order, the latest read with the round, polls bound to a question', async () => {
+      const round = await store.quizStartRound('quiz', roundInfo('c1', 'r1'), 1);
+      expect(round).toMatchObject({ roundId: 'r1', asked: 0, lang: 'vi' });
+      expect(round.latest).toBeUndefined();
+      // A second start (another replica, the same moment) finds the running round.
+      expect((await store.quizStartRound('quiz', roundInfo('c1', 'r2'), 2)).roundId).toBe('r1');
+      expect((await store.quizAsk('quiz', 'c1', 'r1', question('q1'), 3, 2))?.n).toBe(1);
+      expect((await store.quizAsk('quiz', 'c1', 'r1', question('q2'), 4, 2))?.n).toBe(2);
+      // Full at maxQuestions, and nothing is asked in a round that is not the chat's.
+      expect(await store.quizAsk('quiz', 'c1', 'r1', question('q3'), 5, 2)).toBeUndefined();
+      expect(await store.quizAsk('quiz', 'c1', 'other', question('q3'), 5, 10)).toBeUndefined();
+      const read = await store.quizRound('quiz', 'c1');
+      expect(read).toMatchObject({ asked: 2, latest: { n: 2, revealed: false, question: { id: 'q2' } } });
+      // Asking q2 closed q1 for typed answers.
+      expect((await store.quizQuestions('quiz', 'c1', 'r1')).map((q) => [q.question.id, q.revealed])).toEqual([
+        ['q1', true],
+        ['q2', false],
+      ]);
+      await store.quizBindPoll('quiz', 'P2', { chatKey: 'c1', roundId: 'r1', n: 2 });
+      expect(await store.quizPoll('quiz', 'P2')).toEqual({ chatKey: 'c1', roundId: 'r1', n: 2 });
+      expect(await store.quizPoll('other-channel', 'P2')).toBeUndefined();
+      expect((await store.quizRound('quiz', 'c1'))?.latest?.pollId).toBe('P2');
+      await store.quizReveal('quiz', 'c1', 'r1', 2);
+      expect((await store.quizRound('quiz', 'c1'))?.latest?.revealed).toBe(true);
+      await store.quizSetTopic('quiz', 'c1', 'r1', 'An Giang', 6);
+      expect((await store.quizRound('quiz', 'c1'))?.topic).toBe('An Giang');
+      expect(await store.quizRound('quiz', 'nobody')).toBeUndefined();
+    });
+
+    it('counts the first answer per participant and question, even when answers race, and sums scores', async () => {
+      await store.quizStartRound('score', roundInfo('g', 'r'), 1);
+      await store.quizAsk('score', 'g', 'r', question('a'), 2, 100);
+      const answer = (userId: string, option: number, name = userId) => ({ userId, name, option, correct: option === 1, atMs: 3 });
+      const same = await Promise.all([0, 1, 2].map((o) => store.quizAnswer('score', 'g', 'r', 1, answer('u1', o))));
+      expect(same.filter((r) => r.kind === 'recorded')).toHaveLength(1);
+      expect(same.filter((r) => r.kind === 'already-answered')).toHaveLength(2);
+      const others = await Promise.all(['u2', 'u3', 'u4'].map((u) => store.quizAnswer('score', 'g', 'r', 1, answer(u, 1))));
+      expect(others.every((r) => r.kind === 'recorded')).toBe(true);
+      await store.quizAsk('score', 'g', 'r', question('b'), 4, 100);
+      await store.quizAnswer('score', 'g', 'r', 2, answer('u2', 1, 'Minh'));
+      const again = await store.quizAnswer('score', 'g', 'r', 2, answer('u2', 0, 'Minh'));
+      expect(again).toMatchObject({ kind: 'already-answered', previous: { name: 'Minh', option: 1, correct: true } });
+      expect(await store.quizAnswer('score', 'g', 'r', 9, answer('u2', 1))).toEqual({ kind: 'gone' });
+      const scores = new Map((await store.quizScores('score', 'g', 'r')).map((s) => [s.userId, s]));
+      expect(scores.get('u2')).toEqual({ userId: 'u2', name: 'Minh', correct: 2, answered: 2 });
+      expect(scores.get('u3')).toMatchObject({ correct: 1, answered: 1 });
+      expect(scores.get('u1')?.answered).toBe(1);
+
+      // Ending returns the summary once (two replicas ending together get one), and clears the chat.
+      const ends = await Promise.all([store.quizEndRound('score', 'g', 'r'), store.quizEndRound('score', 'g', 'r')]);
+      const ended = ends.filter((e) => e !== undefined);
+      expect(ended).toHaveLength(1);
+      expect(ended[0]?.questions.map((q) => q.n)).toEqual([1, 2]);
+      expect(ended[0]?.scores).toHaveLength(4);
+      expect(await store.quizRound('score', 'g')).toBeUndefined();
+      expect(await store.quizScores('score', 'g', 'r')).toEqual([]);
+      // A late answer to the ended round is not recorded anywhere.
+      expect(await store.quizAnswer('score', 'g', 'r', 1, answer('u9', 1))).toEqual({ kind: 'gone' });
+      // The next round in the chat starts empty.
+      await store.quizStartRound('score', roundInfo('g', 'r2'), 10);
+      expect((await store.quizRound('score', 'g'))?.asked).toBe(0);
+    });
+
+    it('imports a whole legacy round once, and never over a live round', async () => {
+      const data = {
+        round: roundInfo('imp', 'legacy:imp:1'),
+        questions: [{ n: 1, question: question('x'), askedAtMs: 1, revealed: false, answers: [{ userId: 'u', name: 'Lan', option: 1, correct: true, atMs: 2 }] }],
+        polls: [{ pollId: 'PX', n: 1 }],
+      };
+      expect(await store.quizImportRound('quiz-import', data, 5)).toBe(true);
+      // Again (a crash before the file was renamed): replaced, not doubled.
+      expect(await store.quizImportRound('quiz-import', data, 6)).toBe(true);
+      expect(await store.quizScores('quiz-import', 'imp', 'legacy:imp:1')).toEqual([{ userId: 'u', name: 'Lan', correct: 1, answered: 1 }]);
+      expect(await store.quizPoll('quiz-import', 'PX')).toEqual({ chatKey: 'imp', roundId: 'legacy:imp:1', n: 1 });
+      await store.quizStartRound('quiz-import', roundInfo('live', 'fresh'), 7);
+      expect(await store.quizImportRound('quiz-import', { ...data, round: roundInfo('live', 'legacy:live:1') }, 8)).toBe(false);
+      expect((await store.quizRound('quiz-import', 'live'))?.roundId).toBe('fresh');
     });
 
     it('records uploads newest first', async () => {
@@ -193,6 +279,9 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
 
     it('prunes handled ids, idle chats and idle rounds by age, and nothing pending', async () => {
       const c = { channel: 'prune', chatKey: 'c', payload: {}, owner: 'A', nowMs: 0, leaseMs: 1 };
+      await store.quizStartRound('prune', roundInfo('idle', 'r'), 0);
+      await store.quizAsk('prune', 'idle', 'r', question('p'), 0, 10);
+      await store.quizBindPoll('prune', 'PP', { chatKey: 'idle', roundId: 'r', n: 1 });
       await store.inboxClaim({ ...c, updateId: 'old', orderKey: 1 });
       await store.inboxMarkHandled('prune', 'old', 0);
       await store.inboxClaim({ ...c, updateId: 'pending', orderKey: 2 });
@@ -204,6 +293,10 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       expect(await store.inboxStatus('prune', 'old')).toBe('unknown');
       expect(await store.inboxStatus('prune', 'pending')).toBe('pending');
       expect((await store.getChat('prune', 'idle')).history).toEqual([]);
+      expect(result.rounds).toBeGreaterThanOrEqual(1);
+      expect(await store.quizRound('prune', 'idle')).toBeUndefined();
+      expect(await store.quizPoll('prune', 'PP')).toBeUndefined();
+      expect(await store.quizQuestions('prune', 'idle', 'r')).toEqual([]);
     });
 
     it('marks one-time steps once', async () => {
@@ -241,7 +334,11 @@ describe('SQLite specifics', () => {
       JSON.stringify({ version: 1, handled: ['m1'], pending: [{ id: 'm2', raw: { message: { chat: { id: 'z' } } }, receivedAtMs: 5, sentParts: 1, attempts: 1 }] }),
     );
     await writeFile(join(legacy, 'telegram-chats.json'), JSON.stringify({ version: 1, chats: { '5': { language: 'en', history: [turn('a')], recentAnswers: [], nextSeq: 4 } } }));
-    await writeFile(join(legacy, 'zalo-quiz.json'), JSON.stringify({ version: 1, rounds: { z: { chatKey: 'z', seed: 's', questions: [] } }, polls: { p: { chatKey: 'z', questionId: 'q' } } }));
+    const asked = { n: 1, question: question('q'), askedAt: 3, pollId: 'p', revealed: false, answers: [{ userId: 'u', name: 'Lan', option: 1, correct: true, at: 4 }] };
+    await writeFile(
+      join(legacy, 'zalo-quiz.json'),
+      JSON.stringify({ version: 1, rounds: { z: { chatKey: 'z', topic: '', seed: 's', lang: 'vi', startedAt: 2, questions: [asked] } }, polls: { p: { chatKey: 'z', questionId: 'q' } } }),
+    );
     await writeFile(join(legacy, 'console-chats.json'), '{"version":1,"chats":');
 
     const store = await openStateStore({ stateDir: legacy });
@@ -251,11 +348,13 @@ describe('SQLite specifics', () => {
     expect(await store.inboxStatus('zalo', 'm1')).toBe('handled');
     expect((await store.inboxNextForChat('zalo', 'z'))?.sentParts).toBe(1);
     expect(await store.getChat('telegram', '5')).toMatchObject({ language: 'en', nextSeq: 4 });
-    expect((await store.loadRounds('zalo')).has('z')).toBe(true);
-    expect((await store.loadPolls('zalo')).get('p')).toEqual({ chatKey: 'z', questionId: 'q' });
+    expect(await store.quizRound('zalo', 'z')).toMatchObject({ asked: 1, latest: { n: 1, pollId: 'p', question: { id: 'q' } } });
+    expect(await store.quizPoll('zalo', 'p')).toMatchObject({ chatKey: 'z', n: 1 });
     const files = await readdir(legacy);
     expect(files.filter((f) => f.endsWith('.json'))).toEqual([]);
     expect(files).toContain('telegram-updates.json.imported');
+    // The torn file is set aside under its own name, not passed off as imported.
+    expect(files).toContain('console-chats.json.corrupt');
     // A second run finds nothing left to import.
     expect(await importLegacyJson(store, legacy)).toEqual({});
     await store.close();

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,25 +8,35 @@ import { withTrainerMessages } from '../../src/trainer/messages.js';
 import { generateQuiz } from '../../src/trainer/quiz.js';
 import type { TrainerReply } from '../../src/trainer/render.js';
 import { Rounds } from '../../src/trainer/rounds.js';
+import { openStateStore, type StateStore } from '../../src/state/index.js';
 import { useCorpus } from './helpers.js';
 
 const corpus = useCorpus();
 
 let dir: string;
+const stores: StateStore[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rounds-'));
 });
 afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** The SQLite store under `stateDir` (what npm start opens), closed after the test. */
+async function openStore(stateDir = dir): Promise<StateStore> {
+  const store = await openStateStore({ stateDir, importLegacy: false });
+  stores.push(store);
+  return store;
+}
 
 const text = (replies: Reply[]) => replies.flatMap((r) => r.blocks.map((b) => b.text)).join('\n');
 
 describe('Rounds', () => {
-  it('keeps the scoreboard across a restart (new instance, same file)', async () => {
-    const file = join(dir, 'quiz.json');
+  it('keeps the scoreboard across a restart (the SQLite store closed and opened again)', async () => {
     const [q1, q2] = generateQuiz(corpus.snapshot, { count: 2, seed: 5 }).questions;
-    const a = await Rounds.open({ file });
+    const first = await openStore();
+    const a = new Rounds({ store: first, channel: 'console' });
     await a.start('chat1', { topic: '', seed: 's' });
     await a.ask('chat1', q1!);
     expect(await a.answer('chat1', { id: 'u1', name: 'Lan' }, q1!.answer)).toMatchObject({ kind: 'recorded', correct: true });
@@ -36,29 +46,30 @@ describe('Rounds', () => {
     expect(await a.answer('chat1', { id: 'u3', name: 'Hà' }, 9)).toMatchObject({ kind: 'out-of-range' });
     await a.ask('chat1', q2!);
     await a.bindPoll('chat1', q2!.id, 'poll-77');
-    await a.flush();
+    // Another channel's chat of the same id has no round.
+    expect(await new Rounds({ store: first, channel: 'zalo' }).get('chat1')).toBeUndefined();
+    await first.close();
 
-    // The file is complete JSON (written via temp file + rename).
-    const raw = JSON.parse(await readFile(file, 'utf8')) as { rounds: Record<string, unknown> };
-    expect(Object.keys(raw.rounds)).toEqual(['chat1']);
-
-    const b = await Rounds.open({ file });
-    expect(b.scoreboard('chat1')).toEqual([
+    const b = new Rounds({ store: await openStore(), channel: 'console' });
+    expect(await b.scoreboard('chat1')).toEqual([
       { userId: 'u1', name: 'Lan', correct: 1, answered: 1 },
       { userId: 'u2', name: 'Minh', correct: 0, answered: 1 },
     ]);
     // A Telegram poll answer after the restart still finds its chat and question.
     expect(await b.answerPoll('poll-77', { id: 'u2', name: 'Minh' }, [q2!.answer])).toMatchObject({ kind: 'recorded', chatKey: 'chat1', correct: true });
     expect(await b.answerPoll('poll-unknown', { id: 'u2', name: 'Minh' }, [0])).toEqual({ kind: 'unknown-poll' });
-    expect(b.scoreboard('chat1').map((s) => [s.name, s.correct])).toEqual([
+    expect((await b.scoreboard('chat1')).map((s) => [s.name, s.correct])).toEqual([
       ['Lan', 1],
       ['Minh', 1],
     ]);
     const ended = await b.end('chat1');
     expect(ended?.round.questions).toHaveLength(2);
-    await b.flush();
-    const c = await Rounds.open({ file });
-    expect(c.get('chat1')).toBeUndefined();
+    expect(ended?.scores.map((s) => s.userId)).toEqual(['u1', 'u2']);
+    // Ended once: a second /ketthuc finds nothing.
+    expect(await b.end('chat1')).toBeUndefined();
+    const c = new Rounds({ store: await openStore(), channel: 'console' });
+    expect(await c.get('chat1')).toBeUndefined();
+    expect(await c.answerPoll('poll-77', { id: 'u3', name: 'Hà' }, [0])).toEqual({ kind: 'unknown-poll' });
   });
 });
 
@@ -68,8 +79,8 @@ function msg(partial: Partial<IncomingMessage>): IncomingMessage {
 }
 
 describe('trainer commands on the conversation core', () => {
-  async function setup(stateFile?: string) {
-    const trainer = await Trainer.create({ snapshot: () => corpus.snapshot, ...(stateFile ? { stateFile } : {}), now: () => 1_700_000_000_000 });
+  async function setup(stateDir = dir) {
+    const trainer = await Trainer.create({ snapshot: () => corpus.snapshot, store: await openStore(stateDir), channel: 'console', now: () => 1_700_000_000_000 });
     const core = await ConversationCore.create({
       knowledge: new FakeKnowledgeBase(),
       channel: 'console',
@@ -83,7 +94,7 @@ describe('trainer commands on the conversation core', () => {
   }
 
   it('runs a private round: question, numbered answer with cited reveal, score, end', async () => {
-    const { send, core } = await setup(join(dir, 'q.json'));
+    const { send, core } = await setup();
     const asked = (await send(msg({ text: '/kiemtra An Giang' }))) as TrainerReply[];
     const question = asked.at(-1)!;
     expect(text(asked)).toMatch(/Câu 1/);
@@ -108,12 +119,12 @@ describe('trainer commands on the conversation core', () => {
     expect(text(end)).toMatch(/Đáp án câu 2/);
     expect(text(await send(msg({ text: '/diem' })))).toMatch(/Chưa có vòng/);
     // Outside a round a number is an ordinary question for the core.
-    expect(await (await setup()).trainer.interceptMessage(msg({ text: '2', chatId: 'other' }))).toBeUndefined();
+    expect(await (await setup(await mkdtemp(join(dir, 'other-')))).trainer.interceptMessage(msg({ text: '2', chatId: 'other' }))).toBeUndefined();
     await core.flush();
   });
 
   it('hides answers in groups until the next question and accepts Telegram poll answers', async () => {
-    const { send, trainer } = await setup(join(dir, 'g.json'));
+    const { send, trainer } = await setup();
     const group = (p: Partial<IncomingMessage>) => msg({ chatId: 'g1', chatType: 'group', ...p });
     const first = (await send(group({ text: '/kiemtra 381-BC/TU' }))) as TrainerReply[];
     const poll = first.at(-1)!.quizPoll!;

@@ -20,7 +20,7 @@ export interface CoreLike {
   handleMessage(msg: IncomingMessage, hooks?: { working?: () => void }): Promise<Reply[]>;
   t(lang: Language, key: string): string;
   /** An unaddressed group message that is still for the bot (a bare number answering a quiz). */
-  isAnswerCandidate?(msg: IncomingMessage): boolean;
+  isAnswerCandidate?(msg: IncomingMessage): boolean | Promise<boolean>;
 }
 
 export interface ZaloAdapterOptions {
@@ -125,7 +125,7 @@ export class ZaloAdapter {
    */
   async accept(update: ZaloUpdate): Promise<void> {
     const { logger, store } = this.options;
-    const prepared = this.prepare(update);
+    const prepared = await this.prepare(update);
     if (!prepared) return;
     let claimed: boolean;
     try {
@@ -151,7 +151,7 @@ export class ZaloAdapter {
     }
     for (const p of replay) {
       const update = parseUpdate(p.raw);
-      const prepared = update ? this.prepare(update, { alreadyAccepted: true }) : undefined;
+      const prepared = update ? await this.prepare(update, { alreadyAccepted: true }) : undefined;
       if (!prepared || prepared.messageId !== p.id) {
         await store.complete(p.id);
         continue;
@@ -184,7 +184,7 @@ export class ZaloAdapter {
   }
 
   /** Filters updates that need no answer and builds the core's message. */
-  private prepare(update: ZaloUpdate, options: { alreadyAccepted?: boolean } = {}): IncomingMessage | undefined {
+  private async prepare(update: ZaloUpdate, options: { alreadyAccepted?: boolean } = {}): Promise<IncomingMessage | undefined> {
     const { logger } = this.options;
     const m = update.message;
     if (!m) {
@@ -212,7 +212,8 @@ export class ZaloAdapter {
     if (kind === 'text' && text !== undefined) msg.text = text;
     // Group chatter not meant for us never touches the disk; a quiz answer ("2") is for us.
     if (m.chat.chatType === 'GROUP' && !addressedToBot && !(kind === 'text' && text?.startsWith('/'))) {
-      if (!this.options.core.isAnswerCandidate?.(msg)) return undefined;
+      // A read of the chat's round (it may have been started on another replica).
+      if (!(await this.options.core.isAnswerCandidate?.(msg))) return undefined;
     }
     return msg;
   }

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeKnowledgeBase } from '../../../src/bot/index.js';
 import { startConsole } from '../../../src/channels/console/index.js';
+import { openStateStore } from '../../../src/state/index.js';
 import { TrainerExtension } from '../../../src/trainer/extension.js';
 import { useCorpus } from '../../trainer/helpers.js';
 
@@ -26,11 +27,14 @@ async function run(stateDir: string, lines: string[]): Promise<{ out: string; kb
   let out = '';
   output.on('data', (d: Buffer) => (out += d.toString()));
   const kb = new FakeKnowledgeBase();
-  const extension = await TrainerExtension.create({ snapshot: () => corpus.snapshot, stateFile: join(stateDir, 'console-quiz.json') });
-  const done = startConsole({ knowledge: kb, input, output, stateDir, extension });
+  // One store per run, closed at its end: the next run is a restart on the same STATE_DIR.
+  const store = await openStateStore({ stateDir });
+  const extension = await TrainerExtension.create({ snapshot: () => corpus.snapshot, store, channel: 'console' });
+  const done = startConsole({ knowledge: kb, input, output, store, extension });
   for (const l of lines) input.write(`${l}\n`);
   input.end();
   await done;
+  await store.close();
   return { out, kb };
 }
 

@@ -11,11 +11,7 @@ export type Fault =
   | { type: '429'; retryAfterS: number }
   | { type: '5xx'; status?: number }
   | { type: 'drop' }
-  | { type: 'slow'; delayMs: number }
-  /** Handled (the message is sent), then the connection is cut: the response is lost. */
-  | { type: 'lost' }
-  /** This body instead of an answer (malformed or surprising responses). */
-  | { type: 'body'; body: string; status?: number };
+  | { type: 'slow'; delayMs: number };
 
 export interface RecordedCall {
   method: string;
@@ -45,8 +41,6 @@ export class FakeBotApi {
   private nextMessageId = 5000;
   private nextPollId = 1;
   private readonly faults = new Map<string, Fault[]>();
-  /** Faults that last a while rather than a number of calls: every call until `untilMs`. */
-  private readonly outages = new Map<string, { fault: Fault; untilMs: number }>();
   private readonly files = new Map<string, { path: string; content: Buffer }>();
   private waiters: (() => void)[] = [];
   private server!: Server;
@@ -78,19 +72,6 @@ export class FakeBotApi {
     const list = this.faults.get(method) ?? [];
     for (let i = 0; i < times; i++) list.push(fault);
     this.faults.set(method, list);
-  }
-
-  /** Every call of `method` for the next `durationMs` gets this fault (a storm or an outage). */
-  outage(method: string, fault: Fault, durationMs: number): void {
-    this.outages.set(method, { fault, untilMs: Date.now() + durationMs });
-  }
-
-  private nextFault(method: string): Fault | undefined {
-    const queued = this.faults.get(method)?.shift();
-    if (queued) return queued;
-    const outage = this.outages.get(method);
-    if (outage && Date.now() < outage.untilMs) return outage.fault;
-    return undefined;
   }
 
   addFile(fileId: string, content: Buffer, path = `documents/${fileId}.bin`): void {
@@ -223,20 +204,10 @@ export class FakeBotApi {
     this.calls.push(call);
     if (m[1] !== this.token) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
 
-    const fault = this.nextFault(method);
+    const fault = this.faults.get(method)?.shift();
     if (fault) {
       if (fault.type === 'slow') {
         await new Promise((r) => setTimeout(r, fault.delayMs));
-      } else if (fault.type === 'lost') {
-        // Telegram processed it; only the answer never arrives.
-        const result = await this.dispatch(method, params, req);
-        if (!(result instanceof Error)) call.result = result;
-        req.socket.destroy();
-        return;
-      } else if (fault.type === 'body') {
-        call.fault = fault.type;
-        if (!res.destroyed) res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' }).end(fault.body);
-        return;
       } else {
         call.fault = fault.type;
         if (fault.type === 'drop') {

@@ -5,6 +5,7 @@ import { FakeKnowledgeBase, type ChatExtension, type FakeKnowledgeOptions } from
 import { configSchema, type AppConfig } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { startTelegram, type TelegramHandle, type TelegramTuning } from '../../../src/channels/telegram/index.js';
+import type { StateStore } from '../../../src/state/index.js';
 import { FakeBotApi } from './fakeBotApi.js';
 
 export const TOKEN = '987654321:AAFakeTokenForTests_DoNotLeak-1234567';
@@ -78,6 +79,8 @@ export async function startHarness(
     stateDir?: string;
     /** The trainer, or any other extension of the core. */
     extension?: ChatExtension;
+    /** A store shared with the extension; without it the channel opens its own under stateDir. */
+    store?: StateStore;
   } = {},
 ): Promise<Harness> {
   const api = options.api ?? (await FakeBotApi.start(TOKEN));
@@ -91,6 +94,7 @@ export async function startHarness(
     logger: log.logger,
     tuning: { ...FAST_TUNING, ...options.tuning },
     ...(options.extension ? { extension: options.extension } : {}),
+    ...(options.store ? { store: options.store } : {}),
   });
   let closed = false;
   return {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openStateStore, type StateStore } from '../../../src/state/index.js';
 import { TrainerExtension } from '../../../src/trainer/extension.js';
 import { useCorpus } from '../../trainer/helpers.js';
 import { FakeBotApi } from './fakeBotApi.js';
@@ -16,13 +17,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function trainer(stateDir: string): Promise<TrainerExtension> {
-  return TrainerExtension.create({ snapshot: () => corpus.snapshot, stateFile: join(stateDir, 'telegram-quiz.json') });
+function trainer(store: StateStore): Promise<TrainerExtension> {
+  return TrainerExtension.create({ snapshot: () => corpus.snapshot, store, channel: 'telegram' });
 }
 
+const storeOf = new WeakMap<Harness, StateStore>();
+
+/** The bot and its trainer on one store under STATE_DIR, as npm start wires them. */
 async function start(api: FakeBotApi, stateDir: string, env: Record<string, string> = {}): Promise<Harness> {
-  const h = await startHarness({ api, stateDir, extension: await trainer(stateDir), env });
+  const store = await openStateStore({ stateDir });
+  const h = await startHarness({ api, stateDir, store, extension: await trainer(store), env });
+  storeOf.set(h, store);
   return h;
+}
+
+/** Stops the bot, then closes its store (a restart reopens the SQLite file). */
+async function stop(h: Harness): Promise<void> {
+  await h.bot.stop();
+  await storeOf.get(h)?.close();
 }
 
 interface PollParams {
@@ -43,7 +55,7 @@ describe('Telegram trainer', () => {
       await rm(stateDir, { recursive: true, force: true });
     });
     let h = await start(api, stateDir);
-    cleanups.push(() => h.bot.stop());
+    cleanups.push(() => stop(h));
     const poll0 = await waitFor(() => api.callsOf('getUpdates')[0], 'first getUpdates');
     expect(poll0.params.allowed_updates).toEqual(['message', 'callback_query', 'poll_answer']);
     // The menu lists the trainer commands.
@@ -75,7 +87,7 @@ describe('Telegram trainer', () => {
     expect(api.pendingUpdates()).toBe(0);
 
     // Restart on the same STATE_DIR: the scoreboard and the poll binding survive.
-    await h.bot.stop();
+    await stop(h);
     h = await start(api, stateDir);
     api.pollAnswer(OTHER, sent!.pollId, [(poll.correct_option_id + 1) % poll.options.length]);
     api.privateText(USER, '/diem');
@@ -93,7 +105,7 @@ describe('Telegram trainer', () => {
       await rm(stateDir, { recursive: true, force: true });
     });
     const h = await start(api, stateDir, { TELEGRAM_ALLOWED_USERS: `${USER.id},${OTHER.id}`, ALLOW_LISTED_USERS_IN_ANY_GROUP: 'true' });
-    cleanups.push(() => h.bot.stop());
+    cleanups.push(() => stop(h));
     const STRANGER = { id: 9090, first_name: 'Lạ' };
     const texts = () => api.sentMessages(GROUP_ID).map((m) => m.text);
 

@@ -5,6 +5,7 @@ import { FakeKnowledgeBase, type ChatExtension, type FakeKnowledgeOptions } from
 import { loadConfig, type AppConfig } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { startZalo, type ZaloChannel, type ZaloTuning } from '../../../src/channels/zalo/index.js';
+import { openConfiguredStateStore, type StateStore } from '../../../src/state/index.js';
 import { FakeZaloApi } from './fakeZaloApi.js';
 
 /** Shaped like a real Zalo token ("<bot_id>:<secret>") but unlike Telegram's, so the generic
@@ -74,8 +75,11 @@ export async function startHarness(
     tuning?: Partial<ZaloTuning>;
     api?: FakeZaloApi;
     stateDir?: string;
-    /** A fresh extension (the trainer) for every start, restarts included, given the STATE_DIR. */
-    extension?: (stateDir: string) => Promise<ChatExtension>;
+    /**
+     * A fresh extension (the trainer) for every start, restarts included, on the store the channel
+     * gets too (opened per start under STATE_DIR, closed when the channel stops).
+     */
+    extension?: (store: StateStore) => Promise<ChatExtension>;
     /** Called before the channel starts (e.g. to pre-seed state or queue updates). */
     beforeStart?: (api: FakeZaloApi, stateDir: string) => Promise<void> | void;
   } = {},
@@ -87,9 +91,16 @@ export async function startHarness(
   const config = makeConfig({ ZALO_API_ROOT: api.url, STATE_DIR: stateDir, ...options.env });
   await options.beforeStart?.(api, stateDir);
   const tuning = { ...FAST_TUNING, ...options.tuning };
+  let store: StateStore | undefined;
   const start = async () => {
-    const extension = await options.extension?.(stateDir);
-    return startZalo({ config, knowledge, logger: logs.logger, tuning, ...(extension ? { extension } : {}) });
+    if (!options.extension) return startZalo({ config, knowledge, logger: logs.logger, tuning });
+    store = await openConfiguredStateStore(config);
+    const extension = await options.extension(store);
+    return startZalo({ config, knowledge, logger: logs.logger, tuning, store, extension });
+  };
+  const stop = async () => {
+    await channel.stop();
+    await store?.close();
   };
   let channel = await start();
   const h: Harness = {
@@ -101,14 +112,14 @@ export async function startHarness(
       return channel;
     },
     config,
-    stopChannel: () => channel.stop(),
+    stopChannel: stop,
     async restart() {
-      await channel.stop();
+      await stop();
       channel = await start();
       return channel;
     },
     async close() {
-      await channel.stop();
+      await stop();
       await api.stop();
       await removeDir(stateDir);
     },

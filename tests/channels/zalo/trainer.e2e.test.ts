@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { StateStore } from '../../../src/state/index.js';
 import { TrainerExtension } from '../../../src/trainer/extension.js';
 import { useCorpus } from '../../trainer/helpers.js';
 import { textUpdate } from './fakeZaloApi.js';
@@ -9,7 +9,7 @@ import { delay, startHarness, type Harness } from './harness.js';
 
 const corpus = useCorpus();
 
-const extension = (stateDir: string) => TrainerExtension.create({ snapshot: () => corpus.snapshot, stateFile: join(stateDir, 'zalo-quiz.json') });
+const extension = (store: StateStore) => TrainerExtension.create({ snapshot: () => corpus.snapshot, store, channel: 'zalo' });
 
 describe('Zalo trainer', () => {
   let h: Harness | undefined;
