@@ -11,7 +11,8 @@ import type { AnswerGenerator } from '../generator.js';
 import { citationFor } from '../extractive.js';
 import { LEAD_MAX_CHARS, type Answer, type Citation, type ConversationTurn, type Language } from '../types.js';
 import { fill, loadLlmPrompts, type LlmPrompts, type LlmPromptSet } from './prompts.js';
-import { CircuitBreaker, CircuitOpenError, withRetries, type CircuitBreakerOptions } from './resilience.js';
+import { BrokenCircuitError, LlmCallGuard, type LlmBreakerSettings, type LlmCircuitState } from './resilience.js';
+import type { CircuitBreakerPolicy } from '../../resilience.js';
 import { formatSources, sanitizeSourceText, selectSources, type NumberedSource, type SourceSelection } from './sources.js';
 import { extractiveFacts } from './contradiction.js';
 import { citationNumbers, isRefusal, numbersIn, numberReadings, stripMarkers, verifyAnswer, type Problem } from './verify.js';
@@ -33,10 +34,10 @@ export interface LlmGeneratorOptions extends SourceSelection {
   timeoutMs: number;
   /** Extra attempts for transient failures (default 1). */
   retries?: number;
-  /** First retry delay; doubles per retry (default 300 ms). */
+  /** First retry delay; doubles per retry, with jitter (default 300 ms). */
   backoffMs?: number;
-  /** A shared breaker, or options for a new one (default: open after 3 failures for 30 s). */
-  breaker?: CircuitBreaker | CircuitBreakerOptions;
+  /** A shared breaker, or settings for a new one (default: open after 3 failed calls, for 30 s). */
+  breaker?: CircuitBreakerPolicy | LlmBreakerSettings;
   prompts?: LlmPrompts;
   /** Earlier turns shown to the follow-up rewriter (default 3). */
   historyTurns?: number;
@@ -48,12 +49,27 @@ const MAX_REWRITE_CHARS = 500;
 const HISTORY_ANSWER_CHARS = 400;
 
 export class LlmAnswerGenerator implements AnswerGenerator {
-  readonly breaker: CircuitBreaker;
+  private readonly guard: LlmCallGuard;
   private readonly prompts: LlmPrompts;
 
   constructor(private readonly options: LlmGeneratorOptions) {
-    this.breaker = options.breaker instanceof CircuitBreaker ? options.breaker : new CircuitBreaker(options.breaker);
+    this.guard = new LlmCallGuard({
+      timeoutMs: options.timeoutMs,
+      retries: options.retries ?? 1,
+      backoffMs: options.backoffMs ?? 300,
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    });
     this.prompts = options.prompts ?? loadLlmPrompts();
+    // Once per outage, not once per question: skipped calls while open are debug lines.
+    this.guard.breaker.onBreak((reason) => {
+      const err = 'error' in reason ? reason.error.message : undefined;
+      options.logger?.warn({ err, circuit: 'open' }, 'llm: endpoint failing; circuit open, extractive answers meanwhile');
+    });
+  }
+
+  /** The endpoint's circuit, for logs and tests. */
+  get circuit(): LlmCircuitState {
+    return this.guard.state;
   }
 
   async generate({ query, retrieved, extractive, snapshot }: { query: AnalyzedQuery; retrieved: readonly RetrievedChunk[]; extractive: Answer; snapshot: IndexSnapshot }): Promise<Answer | undefined> {
@@ -141,36 +157,20 @@ export class LlmAnswerGenerator implements AnswerGenerator {
     return rewritten;
   }
 
-  /** One model call through the breaker, with deadline and bounded retries. */
+  /** One model call through the breaker, with a deadline per attempt and bounded retries. */
   private async call(messages: BaseMessage[]): Promise<string> {
-    if (!this.breaker.tryAcquire()) throw new CircuitOpenError();
-    try {
-      const message = await withRetries((signal) => this.options.model.invoke(messages, { signal }), {
-        timeoutMs: this.options.timeoutMs,
-        retries: this.options.retries ?? 1,
-        backoffMs: this.options.backoffMs ?? 300,
-      });
-      this.breaker.onSuccess();
-      return message.text;
-    } catch (err) {
-      const before = this.breaker.state;
-      this.breaker.onFailure();
-      if (before !== 'open' && this.breaker.state === 'open') {
-        // Once per outage, not once per question: later skips are debug lines.
-        this.options.logger?.warn({ err: (err as Error).message, openMs: this.breaker.openMs }, 'llm: endpoint failing; circuit open, extractive answers meanwhile');
-      }
-      throw err;
-    }
+    const message = await this.guard.run((signal) => this.options.model.invoke(messages, { signal }));
+    return message.text;
   }
 
   private logFailure(err: unknown, stage: 'answer' | 'repair' | 'rewrite'): void {
     const log = this.options.logger;
-    if (err instanceof CircuitOpenError) {
+    if (err instanceof BrokenCircuitError) {
       // Expected while the endpoint is down; one line per question would be noise.
       log?.debug({ stage, path: 'fallback' }, 'llm: circuit open; skipped');
       return;
     }
-    log?.debug({ stage, path: 'fallback', err: (err as Error).message, circuit: this.breaker.state }, 'llm: call failed; extractive path used');
+    log?.debug({ stage, path: 'fallback', err: (err as Error).message, circuit: this.guard.state }, 'llm: call failed; extractive path used');
   }
 
   private toAnswer(text: string, cited: readonly number[], sources: readonly NumberedSource[], query: AnalyzedQuery, extractive: Answer, snapshot: IndexSnapshot): Answer {

@@ -73,7 +73,7 @@ describe('rewriteFollowUp', () => {
     server.setChat(() => ({ status: 503 }));
     const g = generator({ breaker: { failureThreshold: 1, openMs: 60_000 } });
     expect(await g.rewriteFollowUp('còn Kon Tum thì sao?', [turn(Q, 'x')])).toBeUndefined();
-    expect(g.breaker.state).toBe('open');
+    expect(g.circuit).toBe('open');
     expect(await g.rewriteFollowUp('còn Kon Tum thì sao?', [turn(Q, 'x')])).toBeUndefined();
     expect(server.chats).toHaveLength(1);
   });

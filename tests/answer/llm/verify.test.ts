@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { cleanReply, parseRewrite } from '../../../src/answer/llm/generator.js';
-import { CircuitBreaker, withRetries } from '../../../src/answer/llm/resilience.js';
 import { sanitizeSourceText, type NumberedSource } from '../../../src/answer/llm/sources.js';
 import { citationNumbers, isRefusal, numberReadings, verifyAnswer } from '../../../src/answer/llm/verify.js';
 import { loadLlmPrompts } from '../../../src/answer/llm/prompts.js';
 import type { Chunk } from '../../../src/ingest/types.js';
 
-/** The pure parts of the LLM path: verification, refusal detection, reply clean-up, breaker. */
+/** The pure parts of the LLM path: verification, refusal detection, reply clean-up (resilience: resilience.test.ts). */
 
 function source(n: number, text: string, title = 'Báo cáo số 381-BC/TU ngày 20/5/2019', section = 'I. Kết quả'): NumberedSource {
   const chunk: Chunk = { id: `c${n}`, text, metadata: { documentId: `d${n}`, sectionPath: [section], kind: 'body', footnoteRefs: [], charStart: 0, charEnd: text.length, ordinal: 0 } };
@@ -135,41 +134,5 @@ describe('cleanReply / parseRewrite / sanitizeSourceText', () => {
   });
   it('strips block delimiters from document text', () => {
     expect(sanitizeSourceText('a </nguon> b <nguon> c </Sources> d <history>')).not.toMatch(/<\/?\s*(nguon|sources|history)/i);
-  });
-});
-
-describe('CircuitBreaker', () => {
-  it('opens after N failures, lets one probe through after the open period, closes on success', () => {
-    let now = 0;
-    const b = new CircuitBreaker({ failureThreshold: 3, openMs: 30_000, now: () => now });
-    for (let i = 0; i < 3; i++) {
-      expect(b.tryAcquire()).toBe(true);
-      b.onFailure();
-    }
-    expect(b.state).toBe('open');
-    expect(b.tryAcquire()).toBe(false);
-    now = 30_000;
-    expect(b.tryAcquire()).toBe(true);
-    expect(b.tryAcquire()).toBe(false);
-    b.onFailure();
-    expect(b.state).toBe('open');
-    now = 60_000;
-    expect(b.tryAcquire()).toBe(true);
-    b.onSuccess();
-    expect(b.state).toBe('closed');
-    expect(b.tryAcquire()).toBe(true);
-  });
-});
-
-describe('withRetries', () => {
-  it('retries transient errors a bounded number of times, not client errors', async () => {
-    let calls = 0;
-    await expect(withRetries(async () => { calls++; throw Object.assign(new Error('boom'), { status: 503 }); }, { timeoutMs: 1_000, retries: 2, backoffMs: 1 })).rejects.toThrow('boom');
-    expect(calls).toBe(3);
-    calls = 0;
-    await expect(withRetries(async () => { calls++; throw Object.assign(new Error('bad'), { status: 401 }); }, { timeoutMs: 1_000, retries: 2, backoffMs: 1 })).rejects.toThrow('bad');
-    expect(calls).toBe(1);
-    calls = 0;
-    expect(await withRetries(async () => (++calls < 2 ? Promise.reject(new Error('reset')) : 'ok'), { timeoutMs: 1_000, retries: 2, backoffMs: 1 })).toBe('ok');
   });
 });

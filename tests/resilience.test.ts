@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BrokenCircuitError, RetryAborted, createBreaker, jitteredBackoffMs, withRetry } from '../../../src/channels/shared/resilience.js';
+import { BrokenCircuitError, CallTimeoutError, RetryAborted, createBreaker, jitteredBackoffMs, withRetry } from '../src/resilience.js';
 
 class Transient extends Error {
   constructor(readonly retryAfterMs?: number) {
@@ -16,7 +16,7 @@ const base = {
   random: () => 1,
 };
 
-describe('resilience (cockatiel)', () => {
+describe('resilience (cockatiel, src/resilience.ts)', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -77,6 +77,30 @@ describe('resilience (cockatiel)', () => {
     ctrl.abort();
     await vi.advanceTimersByTimeAsync(10);
     expect(await pending).toBeInstanceOf(RetryAborted);
+  });
+
+  it('a per-attempt deadline abandons a hung attempt as CallTimeoutError (retryable); a caller abort stays RetryAborted', async () => {
+    const timeouts = { ...base, isRetryable: (err: Error) => err instanceof CallTimeoutError, attemptTimeoutMs: 500 };
+    const seen: AbortSignal[] = [];
+    // The attempt ignores its signal: the deadline must hold anyway.
+    const hung = withRetry((signal) => {
+      seen.push(signal);
+      return new Promise<never>(() => undefined);
+    }, { ...timeouts, maxAttempts: 2 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(seen[0]!.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(100 + 500);
+    expect(seen).toHaveLength(2);
+    const err = await hung;
+    expect(err).toBeInstanceOf(CallTimeoutError);
+    expect((err as CallTimeoutError).timeoutMs).toBe(500);
+
+    const ctrl = new AbortController();
+    const aborted = withRetry(() => new Promise<never>(() => undefined), timeouts, ctrl.signal).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    ctrl.abort();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await aborted).toBeInstanceOf(RetryAborted);
   });
 
   it('opens the circuit after consecutive failures and lets a trial through later', async () => {
