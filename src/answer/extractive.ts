@@ -1,14 +1,15 @@
 import { fold } from '../ingest/normalize.js';
 import { typesNamedIn } from '../ingest/documentTypes.js';
+import type { FactStore } from '../ingest/facts.js';
 import { sectionLabel } from '../ingest/structure.js';
 import type { Chunk } from '../ingest/types.js';
 import type { IndexSnapshot } from '../index/store.js';
 import { indexTermSet } from '../index/tokenizer.js';
 import { buildChunkView, coverage, focusInHeading, type ChunkView, type RetrievedChunk } from '../retrieval/hybrid.js';
-import { asksForDuration, DATE_RE, figureMatches, unitVariants, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
+import { asksForDuration, DATE_RE, unitVariants, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
 import { answerDocumentDetail, refersToCorpusDocument } from './documentDetails.js';
-import { chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, isTargetFigure, type FigureQuestion } from './figureLead.js';
+import { asFigureSentence, chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, type FigureQuestion, type FigureSentence } from './figureLead.js';
 import { shortDocumentLabel, shortSectionLabel } from './labels.js';
 import { isLeadIn, listLead, sentenceLead } from './lists.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
@@ -114,12 +115,22 @@ export function citationFor(chunk: Chunk, snapshot: IndexSnapshot, quote: string
   };
 }
 
+/**
+ * The stored facts of an evidence sentence. Text the store does not hold as one sentence (a whole
+ * footnote quoted at once, a snapshot without facts) is read now by the same extractor.
+ */
+export function figureSentenceOf(e: { chunk: Chunk; start: number; text: string }, facts: FactStore | undefined): FigureSentence {
+  const stored = facts?.sentenceAt(e.chunk.id, e.start);
+  if (stored && stored.end - stored.start === e.text.length) return { text: e.text, figures: stored.figures };
+  return asFigureSentence(e.text);
+}
+
 /** How well the kind of figures in a sentence fits the question: target or actual, the year asked. */
-function figureContextFactor(query: AnalyzedQuery, text: string, yearFactor: number, year: number | undefined): number {
-  const at = figureMatchIndexes(text);
-  const targets = at.filter((i) => isTargetFigure(text, i)).length;
+function figureContextFactor(query: AnalyzedQuery, sentence: FigureSentence, yearFactor: number, year: number | undefined): number {
+  const figures = sentence.figures.filter((f) => !f.duration);
+  const targets = figures.filter((f) => f.targetCue).length;
   let factor = yearFactor;
-  if (at.length && targets === at.length) factor *= query.figureWish.target ? 1.3 : 0.7;
+  if (figures.length && targets === figures.length) factor *= query.figureWish.target ? 1.3 : 0.7;
   else if (query.figureWish.target && targets === 0) factor *= 0.8;
   // With no year asked, the newer document is the answer ("hiện nay", or nothing said).
   if (!query.years.length && year !== undefined) factor *= 1 + Math.max(0, Math.min(10, year - 2010)) * 0.025;
@@ -133,10 +144,6 @@ function sentenceYearFactor(query: AnalyzedQuery, text: string): number {
   return years.length ? 0.8 : 0.95;
 }
 
-function figureMatchIndexes(text: string): number[] {
-  return figureMatches(text).map((m) => m.index ?? 0);
-}
-
 export function scoreSentences(
   query: AnalyzedQuery,
   retrieved: readonly RetrievedChunk[],
@@ -144,6 +151,7 @@ export function scoreSentences(
   places: ReadonlySet<string>,
   view: (chunk: Chunk) => ChunkView = buildChunkView,
   snapshotDates?: ReadonlyMap<string, string>,
+  facts?: FactStore,
 ): EvidenceSentence[] {
   const top = retrieved.slice(0, query.wantsFigure ? 12 : 8);
   const best = top[0]?.score ?? 1;
@@ -168,7 +176,9 @@ export function scoreSentences(
       previousFolded = sentence.folded;
       const withContext = new Set([...own, ...v.contextTerms]);
       const cov = 0.7 * coverage(query.groups, withContext, secondary) + 0.3 * coverage(query.groups, own, secondary);
-      const numbers = sentenceFigures(text, { keepDurations: asksForDuration(query.unitTokens) });
+      const figureSentence = figureSentenceOf({ chunk: r.chunk, start: sentence.start, text }, facts);
+      const keepDurations = asksForDuration(query.unitTokens);
+      const numbers = figureSentence.figures.filter((f) => keepDurations || !f.duration);
       let factor = 1;
       if (query.intent === 'when') factor *= DATE_RE.test(text) ? 1.5 : 0.6;
       if (query.intent === 'why' && /\b(nguyen nhan|do|vi|boi|nen|dan den|la do)\b/.test(sentence.folded)) factor *= 1.2;
@@ -180,7 +190,7 @@ export function scoreSentences(
           else if (unitNearNumber(text, query.unitTokens)) factor *= 1.15;
           if (statesTotal(text, query.unitTokens)) factor *= 1.2;
         }
-        if (numbers.length) factor *= figureContextFactor(query, text, sentenceYearFactor(query, text), docYear(m.documentId));
+        if (numbers.length) factor *= figureContextFactor(query, figureSentence, sentenceYearFactor(query, text), docYear(m.documentId));
       }
       if (query.intent === 'docnumber') factor *= docNumberIn(text) ? 1.6 : 0.6;
       if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
@@ -297,7 +307,7 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
   // Scattered syllables are not evidence: some passage among the best must share a phrase.
   if (!retrieved.slice(0, 3).some((r) => r.phraseEvidence) && !query.entities.some((e) => e.kind === 'document')) return notFound;
 
-  let sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view, documentDates(snapshot));
+  let sentences = scoreSentences(query, retrieved, documentTerms, snapshot.names.places, view, documentDates(snapshot), snapshot.facts);
   // "Bao nhiêu đầu mối?" answered with figures that count something else would be an invented
   // answer: for counts, only sentences whose figures carry the asked unit can lead.
   if (query.intent === 'count' && query.unitTokens.length) {
@@ -451,11 +461,12 @@ const SAME_INDICATOR_SCORE = 4;
 function pickFigureSentence(query: AnalyzedQuery, sentences: readonly EvidenceSentence[], best: EvidenceSentence, snapshot: IndexSnapshot): EvidenceSentence {
   const q = figureQuestion(query);
   // When the best sentence holds no figure for the question (a table row of another place), sentences further down may.
-  const bestHasFigure = chooseFigureScored(best.text, q) !== undefined;
+  const figuresOf = (e: EvidenceSentence) => figureSentenceOf(e, snapshot.facts);
+  const bestHasFigure = chooseFigureScored(figuresOf(best), q) !== undefined;
   const candidates = sentences
     .slice(0, FIGURE_SENTENCE_POOL)
     .filter((s) => s.hasNumber && s.score >= (bestHasFigure ? FIGURE_SENTENCE_MIN_SHARE_WITH_UNIT : FIGURE_SENTENCE_MIN_SHARE_NO_FIGURE) * best.score && s.coverage >= MIN_SENTENCE_COVERAGE)
-    .map((s) => ({ s, fig: chooseFigureScored(s.text, q), year: Number(snapshot.documentById.get(s.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? 0) }))
+    .map((s) => ({ s, fig: chooseFigureScored(figuresOf(s), q), year: Number(snapshot.documentById.get(s.chunk.metadata.documentId)?.meta.date?.slice(0, 4) ?? 0) }))
     .filter((c) => !bestHasFigure || c.s.score >= FIGURE_SENTENCE_MIN_SHARE * best.score || (query.unitTokens.length > 0 && (c.fig?.score ?? 0) >= SAME_INDICATOR_SCORE));
   // Two reports give the same indicator: with no year asked, the newer one leads (the older is named after it).
   const newest = Math.max(0, ...candidates.filter((c) => c.fig && c.fig.score >= SAME_INDICATOR_SCORE).map((c) => c.year));
@@ -494,11 +505,12 @@ function figureQuestion(query: AnalyzedQuery): FigureQuestion {
 }
 
 /** "Có"/"Chưa" and the figure behind it: a full ratio (13/13) or 100% and more is yes; a negative word or a short ratio is no. */
-function yesNoLead(query: AnalyzedQuery, s1: EvidenceSentence): string {
+function yesNoLead(query: AnalyzedQuery, s1: EvidenceSentence, snapshot: IndexSnapshot): string {
   const lang = query.language;
-  const figure = query.wantsFigure ? figurePhrase(s1.text, figureQuestion(query)) : undefined;
+  const facts = figureSentenceOf(s1, snapshot.facts);
+  const figure = query.wantsFigure ? figurePhrase(facts, figureQuestion(query)) : undefined;
   const detail = figure ?? sentenceLead(s1.text, 300);
-  const raw = figure ? (chooseFigure(s1.text, figureQuestion(query))?.[0] ?? '') : '';
+  const raw = figure ? (chooseFigure(facts, figureQuestion(query))?.raw ?? '') : '';
   const ratio = /(\d+(?:[.,]\d+)*)\s*\/\s*(\d+(?:[.,]\d+)*)/.exec(raw);
   const percent = /(\d+(?:[.,]\d+)?)\s*%/.exec(raw);
   const num = (x: string) => Number(x.replace(/\./g, '').replace(',', '.'));
@@ -518,7 +530,7 @@ function withOlderSources(lead: string, input: LeadInput): string {
   const others = chosen.filter((c) => c.chunk.metadata.documentId !== s1.chunk.metadata.documentId && dateOf(c) && dateOf(c) < dateOf(s1));
   const older = others[0];
   if (!older || query.years.length) return lead;
-  const fig = figurePhrase(older.text, figureQuestion(query));
+  const fig = figurePhrase(figureSentenceOf(older, snapshot.facts), figureQuestion(query));
   const meta = snapshot.documentById.get(older.chunk.metadata.documentId)?.meta;
   if (!fig || !meta || lead.includes(fig)) return lead;
   const extended = `${lead.replace(/\.$/, '')}; ${render(query.language, 'olderSource', { doc: shortDocumentLabel(meta, query.language), figure: fig })}`;
@@ -530,7 +542,7 @@ function buildLead(input: LeadInput): string {
   const lang = query.language;
   let lead = '';
   if (query.yesNo) {
-    lead = yesNoLead(query, s1);
+    lead = yesNoLead(query, s1, input.snapshot);
   } else if (query.intent === 'when') {
     const date = dateFor(query, s1.text);
     if (date) lead = render(lang, 'figureLead', { subject, figure: date });
@@ -538,7 +550,7 @@ function buildLead(input: LeadInput): string {
     const fig = docNumberIn(s1.text, askedDocTypeCode(query)) ?? docNumberIn(s1.text);
     if (fig) lead = render(lang, 'docNumberLead', { subject, figure: fig });
   } else if (query.wantsFigure) {
-    const fig = figurePhrase(s1.text, figureQuestion(query));
+    const fig = figurePhrase(figureSentenceOf(s1, input.snapshot.facts), figureQuestion(query));
     if (fig) lead = withOlderSources(render(lang, 'figureLead', { subject, figure: fig }), input);
   } else if (query.intent === 'who') {
     const name = personName(s1.text, input.snapshot.names.places);

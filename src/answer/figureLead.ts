@@ -1,17 +1,31 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
 import { documentCode, documentNumberRe } from '../ingest/documentTypes.js';
-import { asksForDuration, figureMatches, unitVariants } from '../retrieval/figures.js';
-import { intentCues, matchesAny } from '../retrieval/intents.js';
-import { placeMarkers, scopePhrases, type PlaceLevel } from '../ingest/places.js';
+import { namesPlaceBelowProvince, scopeLevelBefore, tableCells, textFigures, type TextFigure } from '../ingest/facts.js';
+import { asksForDuration, unitVariants } from '../retrieval/figures.js';
+import { intentCues } from '../retrieval/intents.js';
+import type { PlaceLevel } from '../ingest/places.js';
 import type { FigureWish } from '../retrieval/query.js';
 
 /**
- * The figure a question asks for, chosen among the figures of the evidence sentence by what it
- * counts (the unit after it), whether it is a target or an actual figure, the year it belongs
- * to, a percentage or a ratio, and the new value of a change; then the phrase the source uses
- * for it ("119/156 xã, phường, thị trấn (đạt 76,28%)"), extended over figures joined to it
+ * The figure a question asks for, chosen among the typed facts of the evidence sentence (the
+ * fact store built with the index, src/ingest/facts.ts): by what it counts (the unit after it),
+ * whether it is a target or an actual figure, the year written with it, a percentage or a ratio,
+ * its role in a change and the level of the place before it; then the phrase the source uses for
+ * it ("119/156 xã, phường, thị trấn (đạt 76,28%)"), extended over figures joined to it
  * ("99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên").
  */
+
+/** A sentence with the facts of its figures: from the store, or read now for text the store lacks. */
+export interface FigureSentence {
+  text: string;
+  figures: readonly TextFigure[];
+}
+
+export type SentenceInput = string | FigureSentence;
+
+export function asFigureSentence(sentence: SentenceInput): FigureSentence {
+  return typeof sentence === 'string' ? { text: sentence, figures: textFigures(sentence) } : sentence;
+}
 
 export interface FigureQuestion {
   unitTokens: readonly string[];
@@ -41,67 +55,9 @@ const foldedWords = (text: string): string[] => fold(text).match(/[a-z]+/g) ?? [
 /** Words that may stand right before a figure without saying what it counts ("có", "được", "lên", "khoảng"). */
 const FIGURE_LEAD_FUNCTION_WORDS = new Set(intentCues().figureLeadIn);
 
-let levelRes: { level: PlaceLevel; re: RegExp }[] | undefined;
-
-/**
- * The level of the last place or scope named before a figure in its sentence: "thành phố Hà Sơn
- * 04/14" is a district's figure, "toàn tỉnh có 58/131" the province's.
- */
-export function levelBefore(sentence: string, at: number): PlaceLevel | undefined {
-  levelRes ??= [
-    ...placeMarkers()
-      .filter((m) => !m.english && m.words.length)
-      .map((m) => ({ level: m.level, re: new RegExp(`(?:^|[^\\p{L}])${m.text.replace('.', '\\.')}\\s+\\p{Lu}`, 'giu') })),
-    ...scopePhrases().map((p) => ({ level: p.level, re: new RegExp(`\\b${p.words.join(' ')}\\b`, 'g') })),
-  ];
-  const before = sentence.slice(0, at);
-  const folded = fold(before);
-  let best: { level: PlaceLevel; index: number } | undefined;
-  for (const { level, re } of levelRes) {
-    // Markers are matched on the text as written (a capital starts the name), scope phrases folded.
-    const hay = re.flags.includes('u') ? before : folded;
-    re.lastIndex = 0;
-    for (const m of hay.matchAll(re)) {
-      // A marker before a capital only counts when case matters: "Xã" at a sentence start is fine, "xã, phường" is not a name.
-      if (re.flags.includes('u') && !/\s\p{Lu}$/u.test(m[0])) continue;
-      const index = m.index ?? 0;
-      if (!best || index > best.index) best = { level, index };
-    }
-  }
-  return best?.level;
-}
-
-let markerRe: RegExp | undefined;
-/** Does a clause name a place (a marker and a capitalised name were folded into it)? */
-function placeMarkerBefore(foldedClause: string): boolean {
-  markerRe ??= new RegExp(`\\b(${placeMarkers().filter((m) => m.foldedSafe && !m.english && m.level !== 'province').map((m) => m.words.join(' ').replace('.', '\\.')).join('|')}) [a-z]+ [a-z]+`);
-  return markerRe.test(foldedClause);
-}
-
-/** The clause a figure stands in, up to it: where target words or a year would apply to it. */
-function clauseBefore(sentence: string, at: number): string {
-  const before = sentence.slice(0, at);
-  const cut = Math.max(before.lastIndexOf(';'), before.lastIndexOf('. '), before.lastIndexOf(':'));
-  return before.slice(cut + 1);
-}
-
-/** A year written near a figure, in its clause before it, or right after it ("(năm 2021)"). */
-function yearOf(sentence: string, at: number, end: number): number | undefined {
-  const before = clauseBefore(sentence, at);
-  const years = [...before.matchAll(/\b(19|20)\d{2}\b/g)];
-  const last = years[years.length - 1];
-  if (last) return Number(last[0]);
-  const after = /^[^.;]{0,25}?\b((?:19|20)\d{2})\b/.exec(sentence.slice(end));
-  return after ? Number(after[1]) : undefined;
-}
-
-export function isTargetFigure(sentence: string, at: number): boolean {
-  return matchesAny(intentCues().target, fold(clauseBefore(sentence, at).slice(-90)));
-}
-
-function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number {
-  const at = m.index ?? 0;
-  const end = at + m[0].length;
+function score(sentence: string, f: TextFigure, q: FigureQuestion): number {
+  const at = f.at;
+  const end = f.matchEnd;
   const after = foldedWords(sentence.slice(end)).slice(0, 6);
   const before = foldedWords(sentence.slice(0, at)).slice(-8);
   const variants = unitVariants(q.unitTokens).filter((v) => v.length);
@@ -145,21 +101,18 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
   const afterHave = own.slice(own.lastIndexOf('co') + 1);
   const leadIn = afterHave.slice(-3).filter((w) => !FIGURE_LEAD_FUNCTION_WORDS.has(w));
   s -= Math.min(2.4, leadIn.filter((w) => !question.has(w)).length * 0.8);
-  const raw = m[0].trim();
-  const target = isTargetFigure(sentence, at);
-  if (q.wish.target) s += target ? 2.5 : -1;
-  else if (target) s -= 2.5;
-  if (q.wish.percent) s += raw.endsWith('%') ? 3 : /\//.test(raw) ? 0.5 : -0.5;
+  if (q.wish.target) s += f.targetCue ? 2.5 : -1;
+  else if (f.targetCue) s -= 2.5;
+  if (q.wish.percent) s += f.kind === 'percent' ? 3 : f.kind === 'fraction' ? 0.5 : -0.5;
   // "bao nhiêu xã" asks for a count: a share answers only when nothing counts.
-  else if (raw.endsWith('%') && q.unitTokens.length) s -= 2;
-  if (q.preferRatio && /\d\s*\/\s*\d/.test(raw)) s += 1.5;
+  else if (f.kind === 'percent' && q.unitTokens.length) s -= 2;
+  if (q.preferRatio && f.kind === 'fraction') s += 1.5;
   // "119/156 xã (đạt 76,28%) của 100% đơn vị cấp huyện": a figure after "của" qualifies the one before it.
   if (/\bcua\s*$/.test(fold(sentence.slice(Math.max(0, at - 8), at)))) s -= 1;
   // "giảm từ 48 xuống còn 20": the value after "còn/xuống/lên" is the new one; "từ 48" the old one.
-  const lead = fold(sentence.slice(Math.max(0, at - 14), at));
-  if (q.wish.changeBy && /\b(giam|tang|bot|cat giam|tinh gian)( duoc)?\s*$/.test(lead)) s += 3;
-  if (/\b(con|xuong|len)\s*$/.test(lead)) s += q.wish.changeTo ? 2 : 0.5;
-  else if (/\btu\s*$/.test(lead)) s -= q.wish.changeTo ? 2 : 0.5;
+  if (q.wish.changeBy && f.change === 'by') s += 3;
+  if (f.change === 'to') s += q.wish.changeTo ? 2 : 0.5;
+  else if (f.change === 'from') s -= q.wish.changeTo ? 2 : 0.5;
   if (q.places?.length) {
     // "huyện A 06/17 xã; huyện Đá Bia 11/19 xã": the figure belongs to the place of its own clause.
     const clause = fold(sentence.slice(0, at).split(/[;]/).pop() ?? '');
@@ -170,43 +123,49 @@ function score(sentence: string, m: RegExpMatchArray, q: FigureQuestion): number
       return i >= 0 && !/\d/.test(tail.slice(i + p.length));
     });
     if (own) s += 2.5;
-    else if (placeMarkerBefore(tail)) s -= 2;
+    else if (f.placeInClause) s -= 2;
   }
-  if (q.placeLevel) {
-    const level = levelBefore(sentence, at);
-    if (level) s += level === q.placeLevel ? 1.5 : -3;
-  }
-  if (q.years.length) {
-    const year = yearOf(sentence, at, end);
-    if (year !== undefined) s += q.years.includes(year) ? 2.5 : -2;
-  }
+  if (q.placeLevel && f.scopeLevel) s += f.scopeLevel === q.placeLevel ? 1.5 : -3;
+  if (q.years.length && f.writtenYear !== undefined) s += q.years.includes(f.writtenYear) ? 2.5 : -2;
   return s;
 }
 
+/** The figure chosen: as written, and where it stands in the sentence. */
+export interface ChosenFigure {
+  raw: string;
+  at: number;
+}
+
 export interface ScoredFigure {
-  match: RegExpMatchArray;
+  figure: ChosenFigure;
   score: number;
 }
 
+/** The figures a question may be answered with: durations only when it asks how long. */
+function candidates(sentence: FigureSentence, q: FigureQuestion): readonly TextFigure[] {
+  return asksForDuration(q.unitTokens) ? sentence.figures : sentence.figures.filter((f) => !f.duration);
+}
+
 /** The figure of `sentence` that answers, with how well it fits, or undefined when it has none. */
-export function chooseFigureScored(sentence: string, q: FigureQuestion): ScoredFigure | undefined {
-  const cell = tableCellFigure(sentence, q);
+export function chooseFigureScored(input: SentenceInput, q: FigureQuestion): ScoredFigure | undefined {
+  const sentence = asFigureSentence(input);
+  const cell = tableCellFigure(sentence.text, q);
   // A row about another place than the one asked holds no figure for the question.
   if (cell?.otherPlace) return undefined;
   if (cell) {
-    const m = [...sentence.matchAll(/\d+(?:[.,]\d+)*/g)].find((x) => cell.phrase.endsWith(x[0]) || cell.phrase.includes(`: ${x[0]}`));
-    if (m) return { match: m, score: cell.score + 2 };
+    const m = [...sentence.text.matchAll(/\d+(?:[.,]\d+)*/g)].find((x) => cell.phrase.endsWith(x[0]) || cell.phrase.includes(`: ${x[0]}`));
+    if (m) return { figure: { raw: m[0], at: m.index ?? 0 }, score: cell.score + 2 };
   }
   let best: ScoredFigure | undefined;
-  for (const m of figureMatches(sentence, { keepDurations: asksForDuration(q.unitTokens) })) {
-    const s = score(sentence, m, q);
-    if (!best || s > best.score) best = { match: m, score: s };
+  for (const f of candidates(sentence, q)) {
+    const s = score(sentence.text, f, q);
+    if (!best || s > best.score) best = { figure: f, score: s };
   }
   return best;
 }
 
-export function chooseFigure(sentence: string, q: FigureQuestion): RegExpMatchArray | undefined {
-  return chooseFigureScored(sentence, q)?.match;
+export function chooseFigure(sentence: SentenceInput, q: FigureQuestion): ChosenFigure | undefined {
+  return chooseFigureScored(sentence, q)?.figure;
 }
 
 /** The source's words for the figure at `at`: through its unit words, plus a parenthesis that follows. */
@@ -253,21 +212,6 @@ function phraseAt(sentence: string, at: number, unitTokens: readonly string[]): 
   return { text, end: at + rest.indexOf(text) + text.length };
 }
 
-/** A table row passage: "Column: cell; Column: cell; …" (see ingest's table rows). */
-const CELL_RE = /(?:^|;\s*)([^:;]{1,80}):\s*([^;]+)/gu;
-
-export interface TableCell {
-  header: string;
-  value: string;
-  at: number;
-}
-
-export function tableCells(text: string): TableCell[] {
-  const cells: TableCell[] = [];
-  for (const m of text.matchAll(CELL_RE)) cells.push({ header: m[1]!.trim(), value: m[2]!.trim(), at: m.index ?? 0 });
-  return cells.length >= 3 && cells.length * 2 >= (text.match(/;/g) ?? []).length ? cells : [];
-}
-
 /**
  * In a table row the unit of a number is its column header: the cell whose header shares most
  * with the question answers ("Kết nạp mới: 431" for "kết nạp được bao nhiêu đảng viên mới").
@@ -284,9 +228,9 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
   const labelWords = foldedWords(labelText);
   const labelShare = labelWords.length ? labelWords.filter((w) => question.has(w)).length / labelWords.length : 0;
   // A row about a place the question does not name ("Huyện Na Cô" for a province-wide question) is another place's figure.
-  const labelLevel = levelBefore(`${labelText} `, labelText.length + 1);
+  const labelLevel = scopeLevelBefore(`${labelText} `, labelText.length + 1);
   const otherPlace =
-    placeMarkerBefore(label) && (!(q.places ?? []).some((p) => label.includes(p)) || (q.placeLevel !== undefined && labelLevel !== undefined && labelLevel !== q.placeLevel)) ? 4 : 0;
+    namesPlaceBelowProvince(label) && (!(q.places ?? []).some((p) => label.includes(p)) || (q.placeLevel !== undefined && labelLevel !== undefined && labelLevel !== q.placeLevel)) ? 4 : 0;
   // The total row speaks for the table's whole scope: the province or district the question names.
   const totalRow = intentCues().totalRowLabels.includes(label.replace(/[^a-z ]/g, '').trim()) && labelShare === 0 ? 2.5 : 0;
   let best: { phrase: string; score: number; otherPlace: boolean } | undefined;
@@ -304,19 +248,22 @@ export function tableCellFigure(text: string, q: FigureQuestion): { phrase: stri
 }
 
 /** The figure phrase for a count question, extended over figures joined to it. */
-export function figurePhrase(sentence: string, q: FigureQuestion): string | undefined {
+export function figurePhrase(input: SentenceInput, q: FigureQuestion): string | undefined {
+  const facts = asFigureSentence(input);
+  const sentence = facts.text;
   const cell = tableCellFigure(sentence, q);
   if (cell?.otherPlace) return undefined;
   if (cell) return cell.phrase;
-  let chosen = chooseFigure(sentence, q);
+  let chosen = chooseFigure(facts, q);
   if (!chosen) return undefined;
   // "98/125 xã, phường, thị trấn (đạt 78,40%)": a figure in a parenthesis is read with the one it qualifies.
-  const opening = sentence.slice(Math.max(0, (chosen.index ?? 0) - 12), chosen.index ?? 0);
+  const opening = sentence.slice(Math.max(0, chosen.at - 12), chosen.at);
   if (/\([^)]*$/.test(opening)) {
-    const before = figureMatches(sentence.slice(0, chosen.index ?? 0)).filter((m) => (chosen!.index ?? 0) - (m.index ?? 0) <= 80).pop();
+    const at = chosen.at;
+    const before = facts.figures.filter((f) => !f.duration && f.at < at && at - f.at <= 80 && f.matchEnd <= at).pop();
     if (before) chosen = before;
   }
-  let { text, end } = phraseAt(sentence, chosen.index ?? 0, q.unitTokens);
+  let { text, end } = phraseAt(sentence, chosen.at, q.unitTokens);
   for (let k = 0; k < 2; k++) {
     const join = JOINERS.exec(sentence.slice(end));
     if (!join) break;
@@ -328,7 +275,7 @@ export function figurePhrase(sentence: string, q: FigureQuestion): string | unde
     end = next.end;
   }
   // A change reads from its old value: "giảm từ 48 xuống còn 20".
-  const from = /(?:giảm|tăng)?\s*từ\s+$/u.exec(sentence.slice(Math.max(0, (chosen.index ?? 0) - 12), chosen.index ?? 0));
+  const from = /(?:giảm|tăng)?\s*từ\s+$/u.exec(sentence.slice(Math.max(0, chosen.at - 12), chosen.at));
   if (from && /\b(xuống|còn|lên)\b/u.test(text)) text = `${from[0].trim()} ${text}`;
   return text || undefined;
 }

@@ -7,6 +7,7 @@ import { LexicalIndex, LexicalIndexBuilder, lexicalDoc, type LexicalHeader } fro
 import type { EmbedderFactory, IndexEmbedder } from './embedder.js';
 import { NameIndex, type NamesJSON } from './names.js';
 import { TermStats, type TermStatsJSON } from './termStats.js';
+import { FactStore, type FactStoreJSON } from '../ingest/facts.js';
 import type { Chunk, ParsedDocument } from '../ingest/types.js';
 
 /**
@@ -15,7 +16,8 @@ import type { Chunk, ParsedDocument } from '../ingest/types.js';
  * on POSIX). A crash at any point leaves CURRENT naming a complete older version.
  */
 
-export const SCHEMA_VERSION = 8;
+/** 9: facts.json (typed figure facts per chunk sentence); an older index is rebuilt. */
+export const SCHEMA_VERSION = 9;
 
 export interface ManifestFile {
   sha256: string;
@@ -44,6 +46,8 @@ export interface IndexSnapshot {
   embedder: IndexEmbedder;
   termStats: TermStats;
   names: NameIndex;
+  /** Typed facts of every sentence (figures, places), shared by answers and the trainer. */
+  facts: FactStore;
 }
 
 export class IndexLockedError extends Error {
@@ -202,6 +206,14 @@ function* documentsJson(documents: readonly ParsedDocument[]): Generator<string>
   yield '\n]';
 }
 
+/** facts.json, one chunk per line, for the same reason. */
+function* factsJson(facts: FactStore): Generator<string> {
+  const { chunks } = facts.toJSON();
+  yield '{"chunks":[';
+  for (let i = 0; i < chunks.length; i++) yield (i ? ',\n' : '\n') + JSON.stringify(chunks[i]);
+  yield '\n]}';
+}
+
 export async function writeIndex(input: WriteIndexInput): Promise<{ dir: string; manifest: IndexManifest }> {
   const { indexDir, documents } = input;
   const chunks = documents.flatMap((d) => d.chunks);
@@ -215,6 +227,9 @@ export async function writeIndex(input: WriteIndexInput): Promise<{ dir: string;
   const termStats = TermStats.fromCounts(builder.documentCount, builder.documentFrequencies());
   const lexical = builder.build().serialize();
   const names = NameIndex.build(documents);
+  input.onStep?.('facts');
+  // The sorted order is the order a loaded index lists its places in.
+  const facts = FactStore.build(documents, [...names.places].sort());
 
   const manifest: IndexManifest = {
     schemaVersion: SCHEMA_VERSION,
@@ -250,6 +265,7 @@ export async function writeIndex(input: WriteIndexInput): Promise<{ dir: string;
     await write('lexical.bin', lexical.parts);
     await write('terms.json', [JSON.stringify(termStats.toJSON())]);
     await write('names.json', [JSON.stringify(names.toJSON())]);
+    await write('facts.json', factsJson(facts));
     await write('embedder.json', [JSON.stringify({ id: embedder.id, state: embedder.state?.() ?? null })]);
     input.fault?.('hnsw');
     if (store) await store.save(path.join(tmp, 'hnsw'));
@@ -283,8 +299,8 @@ async function pruneVersions(indexDir: string, active: string): Promise<void> {
 export async function loadIndex(indexDir: string, factory: EmbedderFactory, options: { efSearch?: number } = {}): Promise<IndexSnapshot> {
   const dir = await currentVersionDir(indexDir);
   if (!dir) throw new IndexMissingError(indexDir);
-  const [[manifestRaw, docsRaw, lexicalRaw, embedderRaw, termsRaw, namesRaw], lexicalBinary] = await Promise.all([
-    Promise.all(['manifest.json', 'documents.json', 'lexical.json', 'embedder.json', 'terms.json', 'names.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8'))),
+  const [[manifestRaw, docsRaw, lexicalRaw, embedderRaw, termsRaw, namesRaw, factsRaw], lexicalBinary] = await Promise.all([
+    Promise.all(['manifest.json', 'documents.json', 'lexical.json', 'embedder.json', 'terms.json', 'names.json', 'facts.json'].map((f) => fs.readFile(path.join(dir, f), 'utf8'))),
     fs.readFile(path.join(dir, 'lexical.bin')),
   ]);
   const lexical = LexicalIndex.deserialize(JSON.parse(lexicalRaw!) as LexicalHeader, lexicalBinary);
@@ -313,5 +329,6 @@ export async function loadIndex(indexDir: string, factory: EmbedderFactory, opti
     embedder,
     termStats: TermStats.fromJSON(JSON.parse(termsRaw!) as TermStatsJSON),
     names: NameIndex.fromJSON(JSON.parse(namesRaw!) as NamesJSON),
+    facts: FactStore.fromJSON(JSON.parse(factsRaw!) as FactStoreJSON),
   };
 }

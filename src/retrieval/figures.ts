@@ -1,33 +1,12 @@
+import { figureMatches } from '../ingest/facts.js';
 import { fold } from '../ingest/normalize.js';
 import { lexicon } from './lexicon.js';
 
 /**
- * Figures in report prose. Numbers that are years, dates or parts of document codes
- * ("22-NQ/TW", "26-3-2018", "170/QĐ-TTg") are not figures anyone asks "how many" about.
+ * Figures in report prose, as the fact extractor finds them (src/ingest/facts.ts): years, dates
+ * and parts of document codes are not figures anyone asks "how many" about.
  */
-
-const NUMBER_RE = /\d+(?:[.,]\d+)*(?:\/\d+(?:[.,]\d+)*)?\s*%?/g;
-const YEARISH = /^(19|20)\d{2}$/;
-
-// Durations and dates ("10 năm thực hiện", "quý I") are rarely what "bao nhiêu <noun>" asks for.
-const TIME_UNIT = /^\s*(năm|tháng|ngày|quý|giờ|phút|tuần|nhiệm kỳ|khóa|khoá|lần thứ)\b/iu;
-
-export function figureMatches(text: string, options: { keepDurations?: boolean } = {}): RegExpMatchArray[] {
-  return [...text.matchAll(NUMBER_RE)].filter((m) => {
-    const n = m[0].trim();
-    const at = m.index ?? 0;
-    const after = text.slice(at + m[0].length, at + m[0].length + 3);
-    const before = text.slice(Math.max(0, at - 2), at);
-    if (YEARISH.test(n)) return false;
-    if (/^\s*[-/]\s*[\p{Lu}Đ]/u.test(after) || /^[-/]\d/.test(after) || /\d[-/]$/.test(before) || /[\p{Lu}][-/]$/u.test(before)) return false;
-    // "38,5% năm 2020" is a figure of a year, not a duration; "10 năm thực hiện" is a duration.
-    const following = text.slice(at + m[0].length, at + m[0].length + 12);
-    if (!options.keepDurations && !n.endsWith('%') && TIME_UNIT.test(following) && !/^\s*(năm|tháng)\s+\d/iu.test(following)) return false;
-    // Ordinals and labels ("lần thứ 6", "Biểu số 5", "khóa 13") count nothing.
-    if (/(thứ|số|khóa|khoá|Biểu|Phụ lục|Điều|Khoản|Chương|Mục)\s*$/iu.test(text.slice(Math.max(0, at - 10), at))) return false;
-    return true;
-  });
-}
+export { figureMatches };
 
 export function sentenceFigures(text: string, options: { keepDurations?: boolean } = {}): string[] {
   return figureMatches(text, options).map((m) => m[0].trim());
