@@ -7,7 +7,8 @@ import { HISTORY_TURNS, RECENT_ANSWERS, type ChatState, type StateStore } from '
 /**
  * One-time import of the JSON state files earlier versions kept in STATE_DIR. Each file is read,
  * written into the store with idempotent statements, and only then renamed to `*.imported`; a
- * crash in between imports it again on the next start, harmlessly.
+ * crash in between imports it again on the next start, harmlessly. A file that is not a JSON
+ * object is renamed to `*.corrupt` with a warning, so it is neither retried nor mistaken for done.
  */
 
 const CHANNELS = ['telegram', 'zalo', 'console'] as const;
