@@ -1,14 +1,15 @@
 /**
- * Bridges Zalo updates and the conversation core: turns updates into `IncomingMessage`s,
- * de-duplicates them, serialises work per chat, sends the rendered replies and records progress
- * so each message is answered exactly once, across redeliveries and restarts.
+ * Bridges Zalo updates and the conversation core: records every update in the inbox first,
+ * then turns it into an `IncomingMessage` in its chat's lane, sends the rendered replies and
+ * records progress, so each message is answered across redeliveries and restarts (at least once;
+ * the duplicate window is one part in flight per chat, see README.md).
  */
 
 import { setMaxListeners } from 'node:events';
 import type { Language } from '../../answer/types.js';
 import type { IncomingMessage, MessageKind, Reply } from '../../bot/index.js';
 import type { Logger } from '../../logger.js';
-import { Backoff, sleep } from './backoff.js';
+import { RetryAborted, withRetry } from '../shared/resilience.js';
 import type { ZaloClient } from './client.js';
 import type { DedupStore } from './dedupStore.js';
 import { describeError, ZaloApiError, ZaloNetworkError } from './errors.js';
@@ -33,7 +34,7 @@ export interface ZaloAdapterOptions {
   sendBackoffInitialMs?: number;
   sendBackoffMaxMs?: number;
   quotaMinDelayMs?: number;
-  /** A message left pending by this many processes is dropped instead of replayed again. */
+  /** A message whose answering was started this many times (each start crashed us) is dropped. */
   maxReplayAttempts?: number;
 }
 
@@ -94,6 +95,9 @@ export class ZaloAdapter {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private bot: ZaloBotInfo = { id: '', names: [] };
+  /** Resolves once getMe has told us who we are: group messages are judged only after that. */
+  private readonly botKnown: Promise<void>;
+  private resolveBotKnown: () => void = () => undefined;
   private readonly typingIntervalMs: number;
   private readonly sendBackoffInitialMs: number;
   private readonly sendBackoffMaxMs: number;
@@ -109,57 +113,68 @@ export class ZaloAdapter {
     this.sendBackoffMaxMs = options.sendBackoffMaxMs ?? 60_000;
     this.quotaMinDelayMs = options.quotaMinDelayMs ?? 5000;
     this.maxReplayAttempts = options.maxReplayAttempts ?? 3;
+    this.botKnown = new Promise((resolve) => {
+      this.resolveBotKnown = resolve;
+    });
   }
 
   setBotInfo(bot: ZaloBotInfo): void {
     this.bot = bot;
+    this.resolveBotKnown();
   }
 
   get pendingWork(): number {
     return this.inFlight.size;
   }
 
+  /** Chats with queued or running work (bounded by the chats active right now). */
+  get activeChats(): number {
+    return this.chains.size;
+  }
+
   /**
-   * Takes one update from polling or the webhook. Resolves once the update is recorded on disk
-   * (so the webhook can answer 200); the reply is produced in the background.
+   * Takes one update from polling or the webhook. Zalo has no offset: the update is written to
+   * the inbox before anything else happens to it (even before deciding whether it is for us),
+   * and this resolves once it is, so the poller and the webhook's 200 wait for the write. The
+   * reply is produced afterwards, in the chat's lane.
    */
   async accept(update: ZaloUpdate): Promise<void> {
     const { logger, store } = this.options;
-    const prepared = await this.prepare(update);
-    if (!prepared) return;
-    let claimed: boolean;
-    try {
-      claimed = await store.begin(prepared.messageId, update.raw);
-    } catch (err) {
-      // Without the disk we can still answer; we only lose crash safety for this message.
-      logger.error({ err: describeError(err) }, 'zalo: could not record message, answering anyway');
-      claimed = !(await store.isHandled(prepared.messageId).catch(() => false));
-    }
-    if (!claimed) {
-      logger.info({ messageId: prepared.messageId, chatId: prepared.chatId }, 'zalo: duplicate delivery ignored');
+    const m = update.message;
+    if (!m) {
+      // An event without a message (unsupported content from a protected account): nothing to answer.
+      logger.debug({ event: update.eventName }, 'zalo: update without a message ignored');
       return;
     }
-    this.schedule(prepared);
+    let claimed: boolean;
+    try {
+      claimed = await store.begin(m.messageId, update.raw, m.chat.id);
+    } catch (err) {
+      // Without the store we can still answer; we only lose crash safety for this message.
+      logger.error({ err: describeError(err) }, 'zalo: could not record message, answering anyway');
+      claimed = !(await store.isHandled(m.messageId).catch(() => false));
+    }
+    if (!claimed) {
+      logger.info({ messageId: m.messageId, chatId: m.chat.id }, 'zalo: duplicate delivery ignored');
+      return;
+    }
+    this.schedule(update);
   }
 
   /** Re-answers messages an earlier process received but did not finish. */
   async replayLeftovers(): Promise<number> {
     const { logger, store } = this.options;
-    const { replay, dropped } = await store.takeLeftovers(this.maxReplayAttempts);
-    for (const d of dropped) {
-      logger.warn({ messageId: d.id, attempts: d.attempts }, 'zalo: giving up on a message that failed repeatedly');
-    }
-    for (const p of replay) {
+    const leftovers = await store.takeLeftovers();
+    for (const p of leftovers) {
       const update = parseUpdate(p.raw);
-      const prepared = update ? await this.prepare(update, { alreadyAccepted: true }) : undefined;
-      if (!prepared || prepared.messageId !== p.id) {
+      if (!update?.message || update.message.messageId !== p.id) {
         await store.complete(p.id);
         continue;
       }
       logger.info({ messageId: p.id, sentParts: p.sentParts }, 'zalo: answering a message left over from before the restart');
-      this.schedule(prepared);
+      this.schedule(update, { replayed: true });
     }
-    return replay.length;
+    return leftovers.length;
   }
 
   /**
@@ -178,26 +193,24 @@ export class ZaloAdapter {
     clearTimeout(timer);
     if (timedOut) {
       this.options.logger.warn({ inFlight: this.inFlight.size }, 'zalo: stop timed out, unfinished answers stay queued for the next start');
-      this.abort.abort();
-      await all;
     }
+    // Also wakes lanes still waiting for getMe: what they hold stays pending for the next start.
+    this.abort.abort();
+    await all;
   }
 
-  /** Filters updates that need no answer and builds the core's message. */
-  private async prepare(update: ZaloUpdate, options: { alreadyAccepted?: boolean } = {}): Promise<IncomingMessage | undefined> {
-    const { logger } = this.options;
+  /**
+   * Decides whether a recorded update needs an answer and builds the core's message. In groups
+   * this needs the bot's id and names, so it waits for getMe (the update is safe in the inbox
+   * meanwhile); 'stopping' when the adapter stops first.
+   */
+  private async prepare(update: ZaloUpdate): Promise<IncomingMessage | undefined | 'stopping'> {
     const m = update.message;
-    if (!m) {
-      logger.debug({ event: update.eventName }, 'zalo: update without a message ignored');
-      return undefined;
-    }
+    if (!m) return undefined;
+    if (m.chat.chatType === 'GROUP' && !(await this.untilBotKnown())) return 'stopping';
     if (m.from.isBot || (this.bot.id && m.from.id === this.bot.id)) return undefined;
     const kind = messageKindOf(update);
-    const addressed = addressing(m, this.bot);
-    const text = addressed.text;
-    // A replayed message passed this filter before the restart, possibly before getMe has told
-    // us the bot's name again this time.
-    const addressedToBot = addressed.addressedToBot || options.alreadyAccepted === true;
+    const { addressedToBot, text } = addressing(m, this.bot);
     const msg: IncomingMessage = {
       channel: 'zalo',
       chatId: m.chat.id,
@@ -210,7 +223,7 @@ export class ZaloAdapter {
     if (m.from.displayName) msg.userName = m.from.displayName;
     // Zalo file messages carry no download we support; the core explains what it accepts.
     if (kind === 'text' && text !== undefined) msg.text = text;
-    // Group chatter not meant for us never touches the disk; a quiz answer ("2") is for us.
+    // Group chatter not meant for us is marked handled at once (its payload erased); a quiz answer ("2") is for us.
     if (m.chat.chatType === 'GROUP' && !addressedToBot && !(kind === 'text' && text?.startsWith('/'))) {
       // A read of the chat's round (it may have been started on another replica).
       if (!(await this.options.core.isAnswerCandidate?.(msg))) return undefined;
@@ -218,32 +231,89 @@ export class ZaloAdapter {
     return msg;
   }
 
-  private schedule(msg: IncomingMessage): void {
-    const previous = this.chains.get(msg.chatId) ?? Promise.resolve();
-    const next = previous.then(() => this.process(msg));
-    const tracked = next.catch(async (err: unknown) => {
-      this.options.logger.error({ err: describeError(err), messageId: msg.messageId }, 'zalo: answering failed');
-      // Let a redelivery try again instead of being swallowed as a duplicate.
-      await this.options.store.release(msg.messageId).catch(() => undefined);
+  /** True once the bot info is known; false if the adapter stops first. */
+  private async untilBotKnown(): Promise<boolean> {
+    if (this.bot.id || this.bot.names.length > 0) return true;
+    const signal = this.abort.signal;
+    if (signal.aborted) return false;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<false>((resolve) => {
+      onAbort = () => resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
     });
-    this.chains.set(msg.chatId, tracked);
+    try {
+      return await Promise.race([this.botKnown.then(() => true), stopped]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private schedule(update: ZaloUpdate, origin: { replayed: boolean } = { replayed: false }): void {
+    const m = update.message;
+    if (!m) return;
+    const chatId = m.chat.id;
+    const previous = this.chains.get(chatId) ?? Promise.resolve();
+    const next = previous.then(() => this.process(update, origin.replayed));
+    const tracked = next.catch((err: unknown) => {
+      // Left pending, not released: polling gets no redelivery, so the next start answers it.
+      this.options.logger.error({ err: describeError(err), messageId: m.messageId }, 'zalo: answering failed; left for the next start');
+    });
+    this.chains.set(chatId, tracked);
     this.inFlight.add(tracked);
     void tracked.finally(() => {
       this.inFlight.delete(tracked);
-      if (this.chains.get(msg.chatId) === tracked) this.chains.delete(msg.chatId);
+      // The lane's entry goes with its last task, so idle chats leave nothing behind.
+      if (this.chains.get(chatId) === tracked) this.chains.delete(chatId);
     });
   }
 
-  private async process(msg: IncomingMessage): Promise<void> {
-    const { core, store, logger, client } = this.options;
+  private async process(update: ZaloUpdate, replayed: boolean): Promise<void> {
+    const { core, store, logger } = this.options;
     // Stopping: leave queued work pending on disk rather than start answers we cannot send.
     if (this.abort.signal.aborted) return;
-    const zaloChatId = msg.chatId;
+    const msg = await this.prepare(update);
+    if (msg === 'stopping') return;
+    const messageId = update.message?.messageId ?? '';
+    if (!msg) {
+      await store.complete(messageId);
+      return;
+    }
+    // Counted only when answering starts, so a message queued behind others across restarts is
+    // never taken for one that crashes us.
+    if (replayed && (await store.recordStart(messageId, this.maxReplayAttempts)) > this.maxReplayAttempts) {
+      logger.warn({ messageId, replays: this.maxReplayAttempts }, 'zalo: giving up on a message that failed repeatedly');
+      await store.complete(messageId);
+      return;
+    }
     const started = Date.now();
+    const replies = await this.withTyping(msg.chatId, (hooks) => core.handleMessage(msg, hooks));
+    const parts = replies.flatMap((r) => renderReply(r, { sourcesHeading: core.t(r.language, 'citationsHeading') }));
+    const alreadySent = await store.sentParts(messageId);
+    for (let i = alreadySent; i < parts.length; i++) {
+      const text = parts[i];
+      if (text === undefined) continue;
+      const outcome = await this.sendWithRetry(msg.chatId, text);
+      if (outcome === 'aborted') return; // stays pending: answered after the next start
+      // Straight after the send: a crash before this commit is the one thing a replay repeats.
+      await store.recordSentParts(messageId, i + 1).catch((err: unknown) => {
+        logger.error({ err: describeError(err) }, 'zalo: could not record sent part');
+      });
+    }
+    await store.complete(messageId).catch((err: unknown) => {
+      logger.error({ err: describeError(err) }, 'zalo: could not record answered message');
+    });
+    logger.info(
+      { chatId: msg.chatId, messageId, kind: msg.kind, parts: parts.length, durationMs: Date.now() - started },
+      'zalo: answered',
+    );
+  }
 
+  /** Runs `work` with "typing…" shown (renewed, Zalo shows it for about 5 s) once the core says it is working. */
+  private async withTyping<T>(chatId: string, work: (hooks: { working: () => void }) => Promise<T>): Promise<T> {
+    const { client, logger } = this.options;
     let typingTimer: NodeJS.Timeout | undefined;
     const typing = (): void => {
-      client.sendChatAction({ chatId: zaloChatId, action: 'typing' }).catch((err: unknown) => {
+      client.sendChatAction({ chatId, action: 'typing' }).catch((err: unknown) => {
         logger.debug({ err: describeError(err) }, 'zalo: typing indicator failed');
       });
     };
@@ -254,59 +324,44 @@ export class ZaloAdapter {
         typingTimer = setInterval(typing, this.typingIntervalMs);
       },
     };
-
-    let replies: Reply[];
     try {
-      replies = await core.handleMessage(msg, hooks);
+      return await work(hooks);
     } finally {
       clearInterval(typingTimer);
     }
-
-    const parts = replies.flatMap((r) => renderReply(r, { sourcesHeading: core.t(r.language, 'citationsHeading') }));
-    const alreadySent = await store.sentParts(msg.messageId);
-    for (let i = alreadySent; i < parts.length; i++) {
-      const text = parts[i];
-      if (text === undefined) continue;
-      const outcome = await this.sendWithRetry(zaloChatId, text);
-      if (outcome === 'aborted') return; // stays pending: answered after the next start
-      await store.recordSentParts(msg.messageId, i + 1).catch((err: unknown) => {
-        logger.error({ err: describeError(err) }, 'zalo: could not record sent part');
-      });
-    }
-    await store.complete(msg.messageId).catch((err: unknown) => {
-      logger.error({ err: describeError(err) }, 'zalo: could not record answered message');
-    });
-    logger.info(
-      { chatId: msg.chatId, messageId: msg.messageId, kind: msg.kind, parts: parts.length, durationMs: Date.now() - started },
-      'zalo: answered',
-    );
   }
 
   /**
-   * Sends one message, retrying transient failures (network, 5xx, 429) with capped backoff
-   * until it goes out or the adapter is stopped. Permanent refusals are logged and skipped:
-   * retrying a 400 or a blocked chat forever would hold the whole chat's queue.
+   * Sends one message, retrying transient failures (network, 5xx, 429) with capped, jittered
+   * backoff (the shared resilience module) until it goes out or the adapter is stopped. Permanent
+   * refusals are logged and skipped: retrying a 400 or a blocked chat forever would hold the
+   * whole chat's queue.
    */
   private async sendWithRetry(chatId: string, text: string): Promise<'sent' | 'skipped' | 'aborted'> {
     const { client, logger } = this.options;
-    const backoff = new Backoff({ initialMs: this.sendBackoffInitialMs, maxMs: this.sendBackoffMaxMs });
-    for (;;) {
-      if (this.abort.signal.aborted) return 'aborted';
-      try {
-        await client.sendMessage({ chatId, text }, { signal: this.abort.signal });
-        return 'sent';
-      } catch (err) {
-        if (this.abort.signal.aborted) return 'aborted';
-        if (isPermanentSendError(err)) {
-          logger.error({ err: describeError(err), chatId, chars: text.length }, 'zalo: message refused, skipped');
-          return 'skipped';
-        }
-        const quota = err instanceof ZaloApiError && err.isQuotaExceeded;
-        const delayMs = backoff.nextDelayMs(quota ? this.quotaMinDelayMs : 0);
-        const level = backoff.failures === 1 || backoff.failures % 10 === 0 ? 'warn' : 'debug';
-        logger[level]({ err: describeError(err), chatId, failures: backoff.failures, retryInMs: delayMs }, 'zalo: sendMessage failed, retrying');
-        await sleep(delayMs, this.abort.signal);
-      }
+    const isQuota = (err: Error): boolean => err instanceof ZaloApiError && err.isQuotaExceeded;
+    try {
+      await withRetry(
+        (signal) => client.sendMessage({ chatId, text }, { signal }),
+        {
+          maxAttempts: Number.POSITIVE_INFINITY,
+          baseDelayMs: this.sendBackoffInitialMs,
+          maxDelayMs: this.sendBackoffMaxMs,
+          isRetryable: (err) => !isPermanentSendError(err),
+          // Zalo's 429 says no more than "too many": wait at least the quota pause.
+          serverDelayMs: (err) => (isQuota(err) ? this.quotaMinDelayMs : undefined),
+          onRetry: ({ err, attempt, delayMs }) => {
+            const level = attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug';
+            logger[level]({ err: describeError(err), chatId, failures: attempt, retryInMs: delayMs }, 'zalo: sendMessage failed, retrying');
+          },
+        },
+        this.abort.signal,
+      );
+      return 'sent';
+    } catch (err) {
+      if (err instanceof RetryAborted || this.abort.signal.aborted) return 'aborted';
+      logger.error({ err: describeError(err), chatId, chars: text.length }, 'zalo: message refused, skipped');
+      return 'skipped';
     }
   }
 }

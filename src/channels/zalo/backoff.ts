@@ -1,27 +1,21 @@
 /**
- * Capped exponential backoff with jitter. Jitter keeps several instances (or a restart loop)
- * from retrying in lockstep against an API that is already struggling.
+ * The polling loop's failure streak. The delay formula is the shared resilience module's
+ * (jittered exponential, capped), so Zalo, Telegram and downloads back off alike; the poller only
+ * keeps the count, because it is a loop that must run for ever rather than one call to retry.
  */
+
+import { jitteredBackoffMs } from '../shared/resilience.js';
+
 export interface BackoffOptions {
   initialMs: number;
   maxMs: number;
-  factor?: number;
-  /** 0..1: fraction of each delay that is randomised. */
-  jitter?: number;
   random?: () => number;
 }
 
 export class Backoff {
   private attempt = 0;
-  private readonly factor: number;
-  private readonly jitter: number;
-  private readonly random: () => number;
 
-  constructor(private readonly options: BackoffOptions) {
-    this.factor = options.factor ?? 2;
-    this.jitter = Math.min(Math.max(options.jitter ?? 0.2, 0), 1);
-    this.random = options.random ?? Math.random;
-  }
+  constructor(private readonly options: BackoffOptions) {}
 
   /** Consecutive failures so far. */
   get failures(): number {
@@ -30,11 +24,9 @@ export class Backoff {
 
   /** Delay before the next attempt; each call counts one more failure. */
   nextDelayMs(minimumMs = 0): number {
-    const raw = this.options.initialMs * this.factor ** this.attempt;
     this.attempt = Math.min(this.attempt + 1, 64);
-    const capped = Math.min(raw, this.options.maxMs);
-    const jittered = capped * (1 - this.jitter * this.random());
-    return Math.max(Math.round(jittered), Math.min(minimumMs, this.options.maxMs));
+    const delayMs = jitteredBackoffMs(this.attempt, this.options.initialMs, this.options.maxMs, this.options.random);
+    return Math.max(delayMs, Math.min(minimumMs, this.options.maxMs));
   }
 
   reset(): void {

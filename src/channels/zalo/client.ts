@@ -7,18 +7,25 @@
  * The root is configurable because the platform has moved hosts before
  * (bot-api.zapps.me → bot-api.zaloplatforms.com).
  *
+ * Every answer is checked with zod (types.ts) before anything uses it: malformed ones are counted
+ * in `malformed` and skipped (getUpdates) or reported as a retryable ZaloMalformedResponseError,
+ * never passed on half-parsed.
+ *
  * The token lives only in the request URL. It is registered with the logger's redactor, and
  * errors are rebuilt from scratch so neither messages nor `cause` chains ever contain the URL.
  */
 
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
-import { registerSecret } from '../../logger.js';
-import { ZaloApiError, ZaloNetworkError } from './errors.js';
+import { registerSecret, type Logger } from '../../logger.js';
+import { ZaloApiError, ZaloMalformedResponseError, ZaloNetworkError } from './errors.js';
+import { MalformedCounter } from './malformed.js';
 import {
-  parseBotInfo,
-  parseSentMessage,
-  parseUpdate,
-  parseWebhookInfo,
+  checkBotInfo,
+  checkEnvelope,
+  checkSentMessage,
+  checkUpdates,
+  checkWebhookInfo,
+  type Checked,
   type SentMessage,
   type WebhookInfo,
   type ZaloBotInfo,
@@ -35,6 +42,9 @@ export interface ZaloClientOptions {
   requestTimeoutMs?: number;
   /** Added on top of the long-poll duration so the HTTP timeout never fires before Zalo's. */
   pollGraceMs?: number;
+  /** Where malformed answers are counted (shared with the webhook); one of its own by default. */
+  malformed?: MalformedCounter;
+  logger?: Logger;
 }
 
 export interface CallOptions {
@@ -50,6 +60,8 @@ export class ZaloClient {
   private readonly apiRoot: string;
   private readonly requestTimeoutMs: number;
   private readonly pollGraceMs: number;
+  /** Answers that did not fit the documented shapes, per method. */
+  readonly malformed: MalformedCounter;
 
   constructor(options: ZaloClientOptions) {
     if (!options.token) throw new Error('ZaloClient: missing bot token (ZALO_BOT_TOKEN)');
@@ -58,6 +70,7 @@ export class ZaloClient {
     this.apiRoot = (options.apiRoot ?? DEFAULT_API_ROOT).replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.pollGraceMs = options.pollGraceMs ?? 10_000;
+    this.malformed = options.malformed ?? new MalformedCounter(options.logger);
     this.http = axios.create({
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       // The envelope, not the status, says whether a call worked.
@@ -100,30 +113,49 @@ export class ZaloClient {
         data = undefined;
       }
     }
-    if (isEnvelope(data)) {
-      if (data.ok === true) return data.result;
-      const code = typeof data.error_code === 'number' ? data.error_code : Number(data.error_code) || status;
-      const description = typeof data.description === 'string' ? data.description : `HTTP ${status}`;
+    const envelope = checkEnvelope(data);
+    if ('value' in envelope) {
+      const e = envelope.value;
+      if (e.ok) return e.result;
+      const code = typeof e.error_code === 'number' ? e.error_code : Number(e.error_code) || status;
+      const description = typeof e.description === 'string' ? e.description : `HTTP ${status}`;
       throw new ZaloApiError(method, code, description, status);
     }
     if (status >= 400) {
       // Proxies and load balancers answer outages without an envelope.
       throw new ZaloApiError(method, status, `HTTP ${status} without API envelope`, status);
     }
-    throw new ZaloNetworkError(method, 'BAD_RESPONSE', `HTTP ${status}, unexpected body`);
+    this.malformed.count(method, envelope.malformed);
+    throw new ZaloMalformedResponseError(method, envelope.malformed);
   }
 
+  /** The checked result, or the counted issues thrown as a retryable error. */
+  private required<T>(method: string, checked: Checked<T>): T {
+    if ('value' in checked) return checked.value;
+    this.malformed.count(method, checked.malformed);
+    throw new ZaloMalformedResponseError(method, checked.malformed);
+  }
+
+  /** The checked result, or (counted) `fallback`: for calls whose `ok:true` already says they worked. */
+  private lenient<T>(method: string, checked: Checked<T>, fallback: T): T {
+    if ('value' in checked) return checked.value;
+    this.malformed.count(method, checked.malformed);
+    return fallback;
+  }
+
+  /** A result without an id would leave the bot unable to recognise its own mentions: retried. */
   async getMe(options?: CallOptions): Promise<ZaloBotInfo> {
-    return parseBotInfo(await this.call('getMe', {}, options));
+    return this.required('getMe', checkBotInfo(await this.call('getMe', {}, options)));
   }
 
   /**
-   * Long-polls for the next update. Zalo returns at most ONE update per call and takes no
-   * offset; "nothing arrived within `timeout`" comes back as error_code 408, which this method
-   * turns into `undefined`. Nothing arrives while a webhook is set (docs: getUpdates note), so
-   * call deleteWebhook first.
+   * Long-polls for updates. Zalo documents ONE update per call and takes no offset; a list is
+   * accepted too, so that no update of it is dropped. "Nothing arrived within `timeout`" comes
+   * back as error_code 408, which this method turns into `[]`. Malformed items are counted and
+   * left out. Nothing arrives while a webhook is set (docs: getUpdates note), so call
+   * deleteWebhook first.
    */
-  async getUpdates(params: { timeoutSeconds: number }, options: CallOptions = {}): Promise<ZaloUpdate | undefined> {
+  async getUpdates(params: { timeoutSeconds: number }, options: CallOptions = {}): Promise<ZaloUpdate[]> {
     let result: unknown;
     try {
       result = await this.call(
@@ -132,24 +164,35 @@ export class ZaloClient {
         { ...options, timeoutMs: options.timeoutMs ?? params.timeoutSeconds * 1000 + this.pollGraceMs },
       );
     } catch (err) {
-      if (err instanceof ZaloApiError && err.isPollTimeout) return undefined;
+      if (err instanceof ZaloApiError && err.isPollTimeout) return [];
       throw err;
     }
-    if (result === undefined || result === null) return undefined;
-    return parseUpdate(result);
+    if (result === undefined || result === null) return [];
+    const { updates, malformed } = checkUpdates(result);
+    for (const issues of malformed) this.malformed.count('getUpdates', issues);
+    return updates;
   }
 
   /** secret_token must be 8–256 characters; Zalo sends it back in X-Bot-Api-Secret-Token. */
   async setWebhook(params: { url: string; secretToken: string }, options?: CallOptions): Promise<WebhookInfo> {
-    return parseWebhookInfo(await this.call('setWebhook', { url: params.url, secret_token: params.secretToken }, options));
+    return this.webhookInfo('setWebhook', await this.call('setWebhook', { url: params.url, secret_token: params.secretToken }, options));
   }
 
   async deleteWebhook(options?: CallOptions): Promise<WebhookInfo> {
-    return parseWebhookInfo(await this.call('deleteWebhook', {}, options));
+    return this.webhookInfo('deleteWebhook', await this.call('deleteWebhook', {}, options));
   }
 
   async getWebhookInfo(options?: CallOptions): Promise<WebhookInfo> {
-    return parseWebhookInfo(await this.call('getWebhookInfo', {}, options));
+    return this.webhookInfo('getWebhookInfo', await this.call('getWebhookInfo', {}, options));
+  }
+
+  private webhookInfo(method: string, result: unknown): WebhookInfo {
+    return this.lenient(method, checkWebhookInfo(result), { url: '' });
+  }
+
+  /** `ok:true` means it went out: a malformed result is counted, not retried (that would send it twice). */
+  private sentMessage(method: string, result: unknown): SentMessage {
+    return this.lenient(method, checkSentMessage(result), { messageId: '', dateMs: Date.now() });
   }
 
   async sendMessage(params: { chatId: string; text: string }, options?: CallOptions): Promise<SentMessage> {
@@ -157,7 +200,7 @@ export class ZaloClient {
       // Fail here with a clear message rather than with whatever Zalo says about it.
       throw new RangeError(`sendMessage: text must be 1..${ZALO_MAX_TEXT_CHARS} characters, got ${params.text.length}`);
     }
-    return parseSentMessage(await this.call('sendMessage', { chat_id: params.chatId, text: params.text }, options));
+    return this.sentMessage('sendMessage', await this.call('sendMessage', { chat_id: params.chatId, text: params.text }, options));
   }
 
   async sendChatAction(params: { chatId: string; action: 'typing' | 'upload_photo' }, options?: CallOptions): Promise<void> {
@@ -167,16 +210,12 @@ export class ZaloClient {
   async sendPhoto(params: { chatId: string; photoUrl: string; caption?: string }, options?: CallOptions): Promise<SentMessage> {
     const body: Record<string, unknown> = { chat_id: params.chatId, photo: params.photoUrl };
     if (params.caption) body.caption = params.caption.slice(0, ZALO_MAX_TEXT_CHARS);
-    return parseSentMessage(await this.call('sendPhoto', body, options));
+    return this.sentMessage('sendPhoto', await this.call('sendPhoto', body, options));
   }
 
   async sendSticker(params: { chatId: string; sticker: string }, options?: CallOptions): Promise<SentMessage> {
-    return parseSentMessage(await this.call('sendSticker', { chat_id: params.chatId, sticker: params.sticker }, options));
+    return this.sentMessage('sendSticker', await this.call('sendSticker', { chat_id: params.chatId, sticker: params.sticker }, options));
   }
-}
-
-function isEnvelope(v: unknown): v is { ok: unknown; result?: unknown; error_code?: unknown; description?: unknown } {
-  return typeof v === 'object' && v !== null && 'ok' in v;
 }
 
 function toNetworkError(method: string, err: unknown): ZaloNetworkError {

@@ -12,6 +12,13 @@
  * pending and it is answered after the restart. `sentParts` records how many parts of a split
  * reply already went out, so the replay does not repeat them. The one window left is a crash
  * between a successful sendMessage and the commit that records it: that part is sent twice.
+ *
+ * A message that crashes the process whenever it is answered must not crash it forever. The
+ * inbox's take-over count cannot tell: it counts every restart a message was pending through,
+ * including those it spent queued behind other messages of its chat, and a backlog across a few
+ * restarts would be dropped. So each start of a *replayed* answer leaves a start mark (a row in
+ * the `zalo-starts` inbox channel, handled at once and pruned by age like any handled row); a
+ * fresh answer costs no extra write.
  */
 
 import { hostname } from 'node:os';
@@ -19,6 +26,8 @@ import { legacyChatKey, type StateStore } from '../../state/index.js';
 import type { Logger } from '../../logger.js';
 
 const CHANNEL = 'zalo';
+/** Start marks of replayed answers: `<message id>#<n>`, one row per start. */
+const STARTS_CHANNEL = 'zalo-starts';
 const LEASE_MS = 10 * 60_000;
 const REPLAY_LIMIT = 10_000;
 
@@ -28,8 +37,6 @@ export interface PendingMessage {
   raw: unknown;
   receivedAtMs: number;
   sentParts: number;
-  /** How many processes started on it; a message that keeps crashing us is eventually dropped. */
-  attempts: number;
 }
 
 export interface DedupStoreOptions {
@@ -66,13 +73,13 @@ export class DedupStore {
    * Claims a newly received message. Returns false when it was already answered or is being
    * answered (a redelivery); true when the caller now owns it and must answer it.
    */
-  async begin(id: string, raw: unknown): Promise<boolean> {
+  async begin(id: string, raw: unknown, chatKey?: string): Promise<boolean> {
     const nowMs = this.now();
     this.lastOrderKey = Math.max(nowMs * 1000, this.lastOrderKey + 1);
     const claimed = await this.store.inboxClaim({
       channel: CHANNEL,
       updateId: id,
-      chatKey: legacyChatKey(raw),
+      chatKey: chatKey ?? legacyChatKey(raw),
       orderKey: this.lastOrderKey,
       payload: raw,
       owner: this.owner,
@@ -83,23 +90,36 @@ export class DedupStore {
     return claimed;
   }
 
-  /** Messages left pending by an earlier process, oldest first. Counts one more attempt each. */
-  async takeLeftovers(maxAttempts: number): Promise<{ replay: PendingMessage[]; dropped: PendingMessage[] }> {
-    const replay: PendingMessage[] = [];
-    const dropped: PendingMessage[] = [];
+  /** Messages left pending by an earlier process, oldest first. */
+  async takeLeftovers(): Promise<PendingMessage[]> {
     const nowMs = this.now();
+    // A start mark left pending by a kill between its two writes: it counts all the same.
+    for (const mark of await this.store.inboxTakeOver(STARTS_CHANNEL, this.owner, nowMs, 0, REPLAY_LIMIT)) {
+      await this.store.inboxMarkHandled(STARTS_CHANNEL, mark.updateId, nowMs);
+    }
+    const leftovers: PendingMessage[] = [];
     for (const e of await this.store.inboxTakeOver(CHANNEL, this.owner, nowMs, LEASE_MS, REPLAY_LIMIT)) {
-      const p: PendingMessage = { id: e.updateId, raw: e.payload, receivedAtMs: e.receivedAtMs, sentParts: e.sentParts, attempts: e.attempts };
-      // takeOver counted this process's attempt; more than allowed means it crashed us each time.
-      if (e.attempts > maxAttempts) {
-        dropped.push({ ...p, attempts: e.attempts - 1 });
-        await this.store.inboxMarkHandled(CHANNEL, e.updateId, nowMs);
-      } else {
-        replay.push(p);
-        this.inFlight++;
+      leftovers.push({ id: e.updateId, raw: e.payload, receivedAtMs: e.receivedAtMs, sentParts: e.sentParts });
+      this.inFlight++;
+    }
+    return leftovers;
+  }
+
+  /**
+   * Records one more start of a replayed answer; returns its number (1 for the first replay).
+   * Stops counting past `limit + 1`, which is all a caller comparing with `limit` needs.
+   */
+  async recordStart(id: string, limit: number): Promise<number> {
+    const nowMs = this.now();
+    for (let n = 1; n <= limit; n++) {
+      const mark = `${id}#${n}`;
+      const claim = { channel: STARTS_CHANNEL, updateId: mark, chatKey: '', orderKey: n, payload: null, owner: this.owner, nowMs, leaseMs: 0 };
+      if (await this.store.inboxClaim(claim)) {
+        await this.store.inboxMarkHandled(STARTS_CHANNEL, mark, nowMs);
+        return n;
       }
     }
-    return { replay, dropped };
+    return limit + 1;
   }
 
   async sentParts(id: string): Promise<number> {

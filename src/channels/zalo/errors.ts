@@ -62,6 +62,21 @@ export class ZaloNetworkError extends Error {
   }
 }
 
+/**
+ * The API answered, but not in a shape the bot can use (no envelope, a getMe result without an
+ * id). Retried like a network fault: a proxy mangling one answer usually lets the next through.
+ * Carries zod's issue paths, never the body (it may hold user text).
+ */
+export class ZaloMalformedResponseError extends ZaloNetworkError {
+  constructor(
+    method: string,
+    readonly issues: readonly string[],
+  ) {
+    super(method, 'BAD_RESPONSE', issues.join('; '));
+    this.name = 'ZaloMalformedResponseError';
+  }
+}
+
 export type ZaloError = ZaloApiError | ZaloNetworkError;
 
 export function isZaloError(err: unknown): err is ZaloError {

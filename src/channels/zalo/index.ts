@@ -12,23 +12,25 @@ import { randomBytes } from 'node:crypto';
 import { ConversationCore, type ChatExtension, type KnowledgeBase } from '../../bot/index.js';
 import type { AppConfig } from '../../config.js';
 import { registerSecret, type Logger } from '../../logger.js';
+import { withRetry } from '../shared/resilience.js';
 import { ZaloAdapter } from './adapter.js';
-import { Backoff, sleep } from './backoff.js';
 import { ZaloClient } from './client.js';
 import { DedupStore } from './dedupStore.js';
 import { openConfiguredStateStore, type StateStore } from '../../state/index.js';
 import { describeError } from './errors.js';
+import { MalformedCounter } from './malformed.js';
 import { ZaloPoller } from './poller.js';
 import { isValidWebhookSecret, ZaloWebhookServer, WEBHOOK_SECRET_MAX_CHARS, WEBHOOK_SECRET_MIN_CHARS } from './webhook.js';
 
 export { ZaloClient, ZALO_MAX_TEXT_CHARS, DEFAULT_API_ROOT } from './client.js';
 export { ZaloApiError, ZaloNetworkError, POLL_TIMEOUT_ERROR_CODE, QUOTA_EXCEEDED_ERROR_CODE } from './errors.js';
 export { DedupStore } from './dedupStore.js';
+export { MalformedCounter } from './malformed.js';
 export { ZaloPoller } from './poller.js';
 export { ZaloWebhookServer, SECRET_HEADER, secretMatches } from './webhook.js';
 export { ZaloAdapter, addressing, messageKindOf } from './adapter.js';
 export { renderReply, splitMessage, renderCitation } from './format.js';
-export { parseUpdate, unwrapEnvelope, ZALO_EVENTS, type ZaloUpdate, type ZaloMessage, type ZaloBotInfo } from './types.js';
+export { checkUpdates, parseUpdate, unwrapEnvelope, ZALO_EVENTS, type ZaloUpdate, type ZaloMessage, type ZaloBotInfo } from './types.js';
 
 /** Timings and limits; production defaults, tests pass tiny values. */
 export interface ZaloTuning {
@@ -83,6 +85,8 @@ export interface ZaloChannel {
   readonly mode: 'polling' | 'webhook';
   /** The port the webhook server listens on (webhook mode only; useful with port 0). */
   readonly webhookPort?: number;
+  /** Zalo answers and webhook bodies that did not fit the documented shapes (counted, skipped). */
+  readonly malformed: MalformedCounter;
   /** Stops receiving, finishes in-flight answers (bounded by drainTimeoutMs), persists state. */
   stop(): Promise<void>;
 }
@@ -107,10 +111,13 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
   if (!token) throw new Error('ZALO_BOT_TOKEN chưa được đặt / is not set: Zalo channel cannot start');
   registerSecret(token);
 
+  const malformed = new MalformedCounter(logger);
   const client = new ZaloClient({
     token,
     apiRoot: config.ZALO_API_ROOT,
     requestTimeoutMs: tuning.requestTimeoutMs,
+    malformed,
+    logger,
   });
   const stateStore =
     opts.store ??
@@ -149,24 +156,25 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
   });
 
   const lifetime = new AbortController();
+  /** Housekeeping calls retried until they work or the channel stops (the shared resilience module). */
+  const untilDone = <T>(what: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+    withRetry(call, {
+      maxAttempts: Number.POSITIVE_INFINITY,
+      baseDelayMs: tuning.backoffInitialMs,
+      maxDelayMs: tuning.backoffMaxMs,
+      isRetryable: () => true,
+      onRetry: ({ err, delayMs }) => logger.warn({ err: describeError(err), retryInMs: delayMs }, `zalo: ${what} failed, retrying`),
+    }, lifetime.signal);
   // The bot's id and name let us recognise mentions in groups. Learning them must not block
-  // start-up during an outage, so it retries in the background.
-  const botInfoLoaded = (async () => {
-    const backoff = new Backoff({ initialMs: tuning.backoffInitialMs, maxMs: tuning.backoffMaxMs });
-    while (!lifetime.signal.aborted) {
-      try {
-        const info = await client.getMe({ signal: lifetime.signal });
-        adapter.setBotInfo(info);
-        logger.info({ botId: info.id, names: info.names, host: client.host }, 'zalo: connected');
-        return;
-      } catch (err) {
-        if (lifetime.signal.aborted) return;
-        const delayMs = backoff.nextDelayMs();
-        logger.warn({ err: describeError(err), retryInMs: delayMs }, 'zalo: getMe failed');
-        await sleep(delayMs, lifetime.signal);
-      }
-    }
-  })();
+  // start-up during an outage, so it retries in the background; group messages wait for it in
+  // their lanes, safe in the inbox.
+  const botInfoLoaded = untilDone('getMe', (signal) => client.getMe({ signal })).then(
+    (info) => {
+      adapter.setBotInfo(info);
+      logger.info({ botId: info.id, names: info.names, host: client.host }, 'zalo: connected');
+    },
+    () => undefined,
+  );
 
   const replayed = await adapter.replayLeftovers();
   if (replayed > 0) logger.info({ replayed }, 'zalo: resuming unfinished answers');
@@ -199,25 +207,15 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
       logger,
       onUpdate,
       maxBodyBytes: tuning.webhookMaxBodyBytes,
+      malformed,
     });
     webhookPort = await server.listen();
     const url = publicWebhookUrl(config.ZALO_WEBHOOK_URL, config.ZALO_WEBHOOK_PATH);
     const secretToken = secret;
-    registration = (async () => {
-      const backoff = new Backoff({ initialMs: tuning.backoffInitialMs, maxMs: tuning.backoffMaxMs });
-      while (!lifetime.signal.aborted) {
-        try {
-          await client.setWebhook({ url, secretToken }, { signal: lifetime.signal });
-          logger.info({ url }, 'zalo: webhook registered');
-          return;
-        } catch (err) {
-          if (lifetime.signal.aborted) return;
-          const delayMs = backoff.nextDelayMs();
-          logger.warn({ err: describeError(err), retryInMs: delayMs }, 'zalo: setWebhook failed, retrying');
-          await sleep(delayMs, lifetime.signal);
-        }
-      }
-    })();
+    registration = untilDone('setWebhook', (signal) => client.setWebhook({ url, secretToken }, { signal })).then(
+      () => logger.info({ url }, 'zalo: webhook registered'),
+      () => undefined,
+    );
   } else {
     poller = new ZaloPoller({
       client,
@@ -249,6 +247,6 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
     return stopping;
   };
 
-  const channel: ZaloChannel = { mode: server ? 'webhook' : 'polling', stop };
+  const channel: ZaloChannel = { mode: server ? 'webhook' : 'polling', malformed, stop };
   return webhookPort === undefined ? channel : { ...channel, webhookPort };
 }

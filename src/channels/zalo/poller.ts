@@ -86,23 +86,25 @@ export class ZaloPoller {
 
     while (!this.stopped) {
       const startedAtMs = Date.now();
-      let update: ZaloUpdate | undefined;
+      let updates: ZaloUpdate[];
       try {
-        update = await client.getUpdates({ timeoutSeconds: this.pollTimeoutSeconds }, { signal });
+        updates = await client.getUpdates({ timeoutSeconds: this.pollTimeoutSeconds }, { signal });
       } catch (err) {
         if (this.stopped) return;
         await this.failed(err, 'getUpdates');
         continue;
       }
       this.recovered();
-      if (update) {
+      // Zalo has no offset: once handed to us an update exists nowhere else. onUpdate writes it
+      // to the inbox before anything else, and the next poll waits for that.
+      for (const update of updates) {
         try {
           await this.options.onUpdate(update);
         } catch (err) {
           logger.error({ err: describeError(err) }, 'zalo: update handler failed');
         }
-        continue;
       }
+      if (updates.length > 0) continue;
       const elapsedMs = Date.now() - startedAtMs;
       if (elapsedMs < this.minPollIntervalMs) await sleep(this.minPollIntervalMs - elapsedMs, signal);
     }

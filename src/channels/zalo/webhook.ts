@@ -4,7 +4,8 @@
  * Zalo POSTs each update as JSON with the shared secret given to setWebhook in the header
  * `X-Bot-Api-Secret-Token` (docs: setWebhook → secret_token, 8–256 characters). It is a plain
  * shared secret, not a signature, so it is compared in constant time. Bodies arrive both bare
- * and wrapped in `{ok, result}`; parseUpdate accepts both.
+ * and wrapped in `{ok, result}`; checkUpdates accepts both, and malformed bodies are counted and
+ * answered 200 (a non-2xx would make the platform retry something we will never understand).
  *
  * The response goes out as soon as the update is recorded (a file write), before any answering
  * work: a slow 200 makes the platform retry and deliver duplicates.
@@ -16,7 +17,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logger.js';
 import { describeError } from './errors.js';
-import { parseUpdate, type ZaloUpdate } from './types.js';
+import type { MalformedCounter } from './malformed.js';
+import { checkUpdates, type ZaloUpdate } from './types.js';
 
 export const SECRET_HEADER = 'x-bot-api-secret-token';
 export const WEBHOOK_SECRET_MIN_CHARS = 8;
@@ -33,6 +35,8 @@ export interface WebhookServerOptions {
   maxBodyBytes?: number;
   /** Timeouts, connection cap, JSON depth (defaults: DEFAULT_WEBHOOK_LIMITS). */
   limits?: WebhookServerLimits;
+  /** Where bodies that hold no valid update are counted (shared with the client). */
+  malformed?: MalformedCounter;
 }
 
 export function isValidWebhookSecret(secret: string): boolean {
@@ -118,16 +122,15 @@ export class ZaloWebhookServer {
       return reply(res, 400, { ok: false });
     }
 
-    const update = parseUpdate(parsed);
-    if (!update) {
-      // Answer 200 anyway: a non-2xx makes the platform retry something we will never understand.
-      logger.debug('zalo: webhook body without an update ignored');
-      return reply(res, 200, { ok: true });
-    }
-    try {
-      await this.options.onUpdate(update);
-    } catch (err) {
-      logger.error({ err: describeError(err) }, 'zalo: could not record webhook update');
+    const { updates, malformed } = checkUpdates(parsed);
+    // Answer 200 anyway: a non-2xx makes the platform retry something we will never understand.
+    for (const issues of malformed) this.options.malformed?.count('webhook', issues);
+    for (const update of updates) {
+      try {
+        await this.options.onUpdate(update);
+      } catch (err) {
+        logger.error({ err: describeError(err) }, 'zalo: could not record webhook update');
+      }
     }
     reply(res, 200, { ok: true });
   }

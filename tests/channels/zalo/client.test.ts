@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZaloClient } from '../../../src/channels/zalo/client.js';
 import { ZaloApiError, ZaloNetworkError } from '../../../src/channels/zalo/errors.js';
-import { parseUpdate } from '../../../src/channels/zalo/types.js';
+import { checkUpdates, parseUpdate } from '../../../src/channels/zalo/types.js';
 import { FakeZaloApi, textUpdate } from './fakeZaloApi.js';
 import { TOKEN } from './harness.js';
 
@@ -27,9 +27,10 @@ describe('ZaloClient against the fake Bot API', () => {
   });
 
   it('turns 408 into "no update" and returns a single update otherwise', async () => {
-    await expect(client.getUpdates({ timeoutSeconds: 1 })).resolves.toBeUndefined();
+    await expect(client.getUpdates({ timeoutSeconds: 1 })).resolves.toEqual([]);
     api.push(textUpdate({ text: 'hỏi', messageId: 'mid-1' }));
-    const update = await client.getUpdates({ timeoutSeconds: 1 });
+    const [update, ...more] = await client.getUpdates({ timeoutSeconds: 1 });
+    expect(more).toEqual([]);
     expect(update?.eventName).toBe('message.text.received');
     expect(update?.message?.messageId).toBe('mid-1');
     expect(api.callsOf('getUpdates').at(-1)?.body).toEqual({ timeout: '1' });
@@ -105,8 +106,25 @@ describe('parseUpdate', () => {
 
   it('keeps unknown events and events without a message, rejects junk', () => {
     expect(parseUpdate({ event_name: 'message.unsupported.received' })?.message).toBeUndefined();
-    expect(parseUpdate({ event_name: 'message.reaction.received', message: { foo: 1 } })?.eventName).toBe('message.reaction.received');
     expect(parseUpdate('nope')).toBeUndefined();
     expect(parseUpdate({ ok: true, result: null })).toBeUndefined();
+  });
+
+  it('reports a message without ids as malformed, naming the field and not the text', () => {
+    const noIds = { event_name: 'message.text.received', message: { text: 'bí mật', chat: {}, from: {} } };
+    const { updates, malformed } = checkUpdates({ ok: true, result: noIds });
+    expect(updates).toEqual([]);
+    expect(malformed).toHaveLength(1);
+    expect(malformed[0]?.join(' ')).toMatch(/message_id|from|id/);
+    expect(JSON.stringify(malformed)).not.toContain('bí mật');
+    expect(checkUpdates({ event_name: 'message.reaction.received', message: { foo: 1 } }).malformed).toHaveLength(1);
+  });
+
+  it('checks each item of a list on its own', () => {
+    const a = textUpdate({ text: 'một', messageId: 'l-1' });
+    const b = textUpdate({ text: 'hai', messageId: 'l-2' });
+    const { updates, malformed } = checkUpdates({ ok: true, result: [a, null, b, 'x'] });
+    expect(updates.map((u) => u.message?.messageId)).toEqual(['l-1', 'l-2']);
+    expect(malformed).toHaveLength(2);
   });
 });

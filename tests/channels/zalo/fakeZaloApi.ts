@@ -61,6 +61,23 @@ export class FakeZaloApi {
   private listeners: (() => void)[] = [];
   /** When set, every call answers this (an outage) until cleared. */
   outage: Fault | undefined;
+  /**
+   * Called once getUpdates has written an update to the socket: from then on the update exists
+   * only in the bot (Zalo has no offset to ask for it again), so drills kill the bot here.
+   */
+  onHandedOut: ((update: unknown) => void) | undefined;
+  /** Called when a sendMessage has been accepted, before its answer goes back to the bot. */
+  onSent: ((sent: SentText) => void) | undefined;
+  /**
+   * Updates written to a connection that the bot's process then reset with the answer still
+   * unread (it died before reading it): they never reached the bot, and with no offset on Zalo
+   * nothing can fetch them again. Kill drills report them apart from updates the bot lost.
+   */
+  readonly unread: unknown[] = [];
+  /** Per connection, the update last written on it, until the next request proves it was read. */
+  private readonly lastHandedOut = new WeakMap<Socket, unknown>();
+  /** Bodies that getUpdates answers verbatim, one per call, before any queued update. */
+  private readonly rawBodies: unknown[] = [];
 
   constructor(private readonly options: FakeZaloApiOptions) {
     this.emptyPollHoldMs = options.emptyPollHoldMs ?? 20;
@@ -76,7 +93,19 @@ export class FakeZaloApi {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+      // A reset (not a clean close) while an update is unread: the kernel of a process that died
+      // with data in its receive buffer answers RST.
+      const reset = (): void => {
+        const update = this.lastHandedOut.get(s);
+        if (update === undefined) return;
+        this.lastHandedOut.delete(s);
+        this.unread.push(update);
+      };
+      s.on('error', reset);
+      s.on('close', (hadError) => {
+        if (hadError) reset();
+        this.sockets.delete(s);
+      });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return this;
@@ -91,6 +120,12 @@ export class FakeZaloApi {
   /** Queues an update for getUpdates (wrapped in the envelope by the fake). */
   push(update: unknown): void {
     this.queue.push(update);
+    for (const wake of this.waitingPolls) wake();
+  }
+
+  /** Queues a getUpdates answer sent as is (a string verbatim, anything else as JSON): malformed-body drills. */
+  pushRaw(body: unknown): void {
+    this.rawBodies.push(body);
     for (const wake of this.waitingPolls) wake();
   }
 
@@ -157,6 +192,8 @@ export class FakeZaloApi {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // A new request on a kept-alive connection: the client has read the previous answer.
+    this.lastHandedOut.delete(req.socket);
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Record<string, unknown> = {};
@@ -226,7 +263,7 @@ export class FakeZaloApi {
         return send(200, { ok: true, result: { url: this.webhookUrl, updated_at: Date.now() } });
       case 'getUpdates': {
         // While a webhook is set, getUpdates receives nothing (as on the real platform).
-        if (!this.webhookUrl && this.queue.length === 0) {
+        if (!this.webhookUrl && this.queue.length === 0 && this.rawBodies.length === 0) {
           await new Promise<void>((resolve) => {
             const wake = (): void => {
               clearTimeout(timer);
@@ -239,6 +276,10 @@ export class FakeZaloApi {
             req.socket.once('close', wake);
           });
         }
+        if (this.rawBodies.length > 0 && !this.webhookUrl) {
+          this.record(method, body, 'raw');
+          return send(200, this.rawBodies.shift());
+        }
         const update = this.webhookUrl ? undefined : this.queue.shift();
         if (res.destroyed || req.socket.destroyed) {
           if (update !== undefined) this.queue.unshift(update);
@@ -249,7 +290,10 @@ export class FakeZaloApi {
           return send(200, { ok: false, error_code: 408, description: 'Request timeout' });
         }
         this.record(method, body, 'ok');
-        return send(200, { ok: true, result: update });
+        send(200, { ok: true, result: update });
+        this.lastHandedOut.set(req.socket, update);
+        this.onHandedOut?.(update);
+        return;
       }
       case 'sendMessage': {
         const text = typeof body.text === 'string' ? body.text : '';
@@ -258,7 +302,9 @@ export class FakeZaloApi {
           this.record(method, body, 'bad request');
           return send(200, { ok: false, error_code: 400, description: 'Bad Request: text must be 1..2000 characters' });
         }
-        this.sent.push({ chatId, text, atMs: Date.now() });
+        const sent = { chatId, text, atMs: Date.now() };
+        this.sent.push(sent);
+        this.onSent?.(sent);
         this.record(method, body, 'ok');
         return send(200, { ok: true, result: { message_id: `sent${this.nextMessageNo++}`, date: Date.now() } });
       }
