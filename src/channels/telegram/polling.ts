@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
+import type { Update } from 'telegraf/types';
 import { slimUpdate, updateIdSchema } from './slimUpdate.js';
 import type { BotApiClient } from './client.js';
 import { BotApiError, CallAbortedError, describeError } from './errors.js';
-import { classifyError } from './classify.js';
+import { classifyError, retryAfterMs } from './classify.js';
 import type { UpdateJournal } from './journal.js';
 import type { UpdateProcessor } from './processor.js';
 import { sleep } from './sleep.js';
@@ -27,6 +28,8 @@ export interface PollerOptions {
  */
 export class Poller {
   private readonly abort = new AbortController();
+  /** Items of getUpdates results that were not usable updates (counted, logged, skipped). */
+  readonly stats = { malformedUpdates: 0 };
   private done: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: PollerOptions) {}
@@ -38,6 +41,28 @@ export class Poller {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.done;
+  }
+
+  /**
+   * Claims a batch's usable updates. Items are slimmed and validated like webhook deliveries; one
+   * that is not a usable update is counted and skipped, and the offset still moves past it when
+   * its id is a safe integer (else past the valid ids after it).
+   */
+  private async accept(batch: readonly unknown[]): Promise<{ fresh: Update[]; malformed: number }> {
+    const { journal, logger } = this.o;
+    const fresh: Update[] = [];
+    let malformed = 0;
+    for (const raw of batch) {
+      const u = slimUpdate(raw);
+      const rawId = updateIdSchema.safeParse(typeof raw === 'object' && raw !== null ? (raw as { update_id?: unknown }).update_id : undefined);
+      if (rawId.success) journal.advanceOffset(rawId.data + 1);
+      if (!u) {
+        malformed++;
+        this.stats.malformedUpdates++;
+        logger.warn({ updateId: rawId.success ? rawId.data : undefined, malformedUpdates: this.stats.malformedUpdates }, 'getUpdates returned an item that is not a usable update; skipped');
+      } else if (await journal.accept(u)) fresh.push(u);
+    }
+    return { fresh, malformed };
   }
 
   private async loop(): Promise<void> {
@@ -56,31 +81,27 @@ export class Poller {
           { offset: journal.offset, timeout: this.o.pollTimeoutS, allowed_updates: [...ALLOWED_UPDATES] },
           { signal, timeoutMs: (this.o.pollTimeoutS + 10) * 1000 },
         );
-        failures = 0;
       } catch (err) {
         if (err instanceof CallAbortedError || signal.aborted) break;
         failures++;
         const e = classifyError(err, 'getUpdates');
-        const delayMs =
-          e instanceof BotApiError && e.retryAfterS !== undefined ? e.retryAfterS * 1000 : client.backoffMs(failures);
+        const delayMs = retryAfterMs(e) ?? client.backoffMs(failures);
         const level = e instanceof BotApiError && !e.retryable ? 'error' : 'warn';
         logger[level]({ err: describeError(e), delayMs, failures }, 'getUpdates failed');
         await sleep(delayMs, signal);
         continue;
       }
-      if (updates.length === 0) continue;
-      const fresh = [];
-      for (const raw of updates) {
-        // Slimmed and validated like webhook deliveries; one that is not a usable update (or whose
-        // id is not a safe integer) is skipped, past it when its id allows.
-        const u = slimUpdate(raw);
-        const rawId = updateIdSchema.safeParse((raw as { update_id?: unknown } | null)?.update_id);
-        if (u && (await journal.accept(u))) fresh.push(u);
-        if (rawId.success) journal.advanceOffset(rawId.data + 1);
-        else logger.warn('getUpdates returned an update without a valid update_id; skipped');
+      if (updates.length === 0) {
+        failures = 0;
+        continue;
       }
+      const { fresh, malformed } = await this.accept(updates);
       await journal.save();
       logger.debug({ received: updates.length, fresh: fresh.length, offset: journal.offset }, 'updates received');
+      // A batch of nothing usable would come straight back (the offset cannot pass items without
+      // an id): wait as after a failure instead of asking again at once.
+      if (malformed === updates.length) await sleep(client.backoffMs(++failures), signal);
+      else failures = 0;
       for (const u of fresh) processor.enqueue(u);
     }
   }

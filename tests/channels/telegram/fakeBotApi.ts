@@ -11,7 +11,11 @@ export type Fault =
   | { type: '429'; retryAfterS: number }
   | { type: '5xx'; status?: number }
   | { type: 'drop' }
-  | { type: 'slow'; delayMs: number };
+  | { type: 'slow'; delayMs: number }
+  /** Handled (the message is sent), then the connection is cut: the response is lost. */
+  | { type: 'lost' }
+  /** This body instead of an answer (malformed or surprising responses). */
+  | { type: 'body'; body: string; status?: number };
 
 export interface RecordedCall {
   method: string;
@@ -40,7 +44,9 @@ export class FakeBotApi {
   private nextUpdateId = 1000;
   private nextMessageId = 5000;
   private nextPollId = 1;
-  private readonly faults = new Map<string, Fault[]>();
+  private readonly faults = new Map<string, { fault: Fault; chatId?: number }[]>();
+  /** Faults that last a while rather than a number of calls: every call until `untilMs`. */
+  private readonly outages = new Map<string, { fault: Fault; untilMs: number; chatId?: number }[]>();
   private readonly files = new Map<string, { path: string; content: Buffer }>();
   private waiters: (() => void)[] = [];
   private server!: Server;
@@ -67,11 +73,26 @@ export class FakeBotApi {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** The next `times` calls of `method` get this fault ("file" targets file downloads). */
-  injectFault(method: string, fault: Fault, times = 1): void {
+  /** The next `times` calls of `method` (to `chatId` only, when given) get this fault ("file" targets file downloads). */
+  injectFault(method: string, fault: Fault, times = 1, chatId?: number): void {
     const list = this.faults.get(method) ?? [];
-    for (let i = 0; i < times; i++) list.push(fault);
+    for (let i = 0; i < times; i++) list.push({ fault, ...(chatId !== undefined ? { chatId } : {}) });
     this.faults.set(method, list);
+  }
+
+  /** Every call of `method` (to `chatId` only, when given) for the next `durationMs` gets this fault: a storm or an outage. */
+  outage(method: string, fault: Fault, durationMs: number, chatId?: number): void {
+    const list = this.outages.get(method) ?? [];
+    list.push({ fault, untilMs: Date.now() + durationMs, ...(chatId !== undefined ? { chatId } : {}) });
+    this.outages.set(method, list);
+  }
+
+  private nextFault(method: string, params: Json = {}): Fault | undefined {
+    const applies = (chatId: number | undefined) => chatId === undefined || chatId === params.chat_id;
+    const queued = this.faults.get(method);
+    const at = queued?.findIndex((f) => applies(f.chatId)) ?? -1;
+    if (queued && at >= 0) return queued.splice(at, 1)[0]?.fault;
+    return this.outages.get(method)?.find((o) => Date.now() < o.untilMs && applies(o.chatId))?.fault;
   }
 
   addFile(fileId: string, content: Buffer, path = `documents/${fileId}.bin`): void {
@@ -175,7 +196,7 @@ export class FakeBotApi {
     const fileMatch = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (fileMatch) {
       const file = [...this.files.values()].find((f) => f.path === decodeURIComponent(fileMatch[2] ?? ''));
-      const fault = this.faults.get('file')?.shift();
+      const fault = this.nextFault('file');
       this.calls.push({ method: 'file', params: { path: fileMatch[2] }, at: Date.now(), fault: fault?.type });
       if (fault?.type === 'drop') {
         req.socket.destroy();
@@ -204,10 +225,20 @@ export class FakeBotApi {
     this.calls.push(call);
     if (m[1] !== this.token) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
 
-    const fault = this.faults.get(method)?.shift();
+    const fault = this.nextFault(method, params);
     if (fault) {
       if (fault.type === 'slow') {
         await new Promise((r) => setTimeout(r, fault.delayMs));
+      } else if (fault.type === 'lost') {
+        // Telegram processed it; only the answer never arrives.
+        const result = await this.dispatch(method, params, req);
+        if (!(result instanceof Error)) call.result = result;
+        req.socket.destroy();
+        return;
+      } else if (fault.type === 'body') {
+        call.fault = fault.type;
+        if (!res.destroyed) res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' }).end(fault.body);
+        return;
       } else {
         call.fault = fault.type;
         if (fault.type === 'drop') {
