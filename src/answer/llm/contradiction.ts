@@ -6,10 +6,12 @@ import type { Answer } from '../types.js';
 
 /**
  * Does a model reply contradict what the extractive path established? The extractive lead is
- * built from the ranked evidence by rules a document cannot talk to, so a reply that gives
- * another figure for the same unit and place ("999 xã" where the lead says "119/156 xã"), says
- * none exist ("không có xã nào"), or answers "Không" where the lead says "Có", is not a
- * rewording: it is another answer, and the extractive one goes out instead.
+ * built from the ranked evidence by rules a document cannot talk to, so a direct answer that
+ * gives another figure for the same unit and place ("999 xã" where the lead says "119/156 xã"),
+ * says none exist ("không có xã nào"), or answers "Không" where the lead says "Có", is not a
+ * rewording: it is another answer, and the extractive one goes out instead. Only the direct
+ * answer (the first paragraph) is held to the lead; the evidence after it is held to its
+ * sources by the figure, link and sentence checks.
  */
 
 export interface ExtractiveFacts {
@@ -80,19 +82,20 @@ export function contradictions(sentences: readonly { text: string; paragraph: nu
   const leadHasUnitFigure = unit !== undefined && unitFigures(lead, unit).some((f) => /[1-9]/.test(f));
   const leadPolarity = facts.yesNo ? leadingPolarity(lead) : undefined;
   const targetCues = intentCues().target;
-  for (const s of sentences) {
+  // The direct answer is the first paragraph (the prompt asks for it there, and it becomes the
+  // lead). Evidence below it may quote other figures of the same unit: admitted members beside
+  // the total, a decision's national quota beside the province's share.
+  for (const s of sentences.filter((x) => x.paragraph === 0)) {
     const folded = fold(s.text);
-    if (unit && leadHasUnitFigure && aboutPlace(folded, facts) && (facts.wantsTarget || !matchesAny(targetCues, folded))) {
-      const other = unitFigures(folded, unit).find((f) => !f.split('/').every((part) => readings(part.trim()).some((r) => leadNumbers.has(r))));
-      const none = new RegExp(`\\b(khong|chua)\\s+(co\\s+)?(mot\\s+)?${unit}\\s+nao\\b`).test(folded);
-      if (other !== undefined || none) {
-        out.push({ sentence: s.text, expected: facts.lead });
-        continue;
-      }
-    }
-    if (leadPolarity && s.paragraph === 0 && polarityOf(folded, askedWords, s === sentences[0]) === opposite(leadPolarity)) {
-      out.push({ sentence: s.text, expected: facts.lead });
-    }
+    if (!unit || !leadHasUnitFigure || !aboutPlace(folded, facts) || (!facts.wantsTarget && matchesAny(targetCues, folded))) continue;
+    const other = unitFigures(folded, unit).find((f) => !f.split('/').every((part) => readings(part.trim()).some((r) => leadNumbers.has(r))));
+    const none = new RegExp(`\\b(khong|chua)\\s+(co\\s+)?(mot\\s+)?${unit}\\s+nao\\b`).test(folded);
+    if (other !== undefined || none) out.push({ sentence: s.text, expected: facts.lead });
+  }
+  // Yes or no is the reply's first sentence; later ones may qualify it ("Có. … còn 37 xã chưa …").
+  const first = sentences[0];
+  if (leadPolarity && first && polarityOf(fold(first.text), askedWords) === opposite(leadPolarity) && !out.some((c) => c.sentence === first.text)) {
+    out.push({ sentence: first.text, expected: facts.lead });
   }
   return out;
 }
@@ -100,11 +103,11 @@ export function contradictions(sentences: readonly { text: string; paragraph: nu
 const opposite = (p: Polarity): Polarity => (p === 'yes' ? 'no' : 'yes');
 
 /**
- * The reply's yes or no: its opening word ("Không.", "Có,"), or, in the direct answer, a negation
+ * The yes or no of a reply's first sentence: its opening word ("Không.", "Có,"), else a negation
  * right before a word of the question ("chưa thực hiện", "không có xã"): a denial of what was asked.
  */
-function polarityOf(folded: string, askedWords: ReadonlySet<string>, first: boolean): Polarity | undefined {
-  const opening = first ? leadingPolarity(folded) : undefined;
+function polarityOf(folded: string, askedWords: ReadonlySet<string>): Polarity | undefined {
+  const opening = leadingPolarity(folded);
   if (opening) return opening;
   for (const m of folded.matchAll(/\b(?:khong|chua|not|never)\s+(?:co\s+|duoc\s+|da\s+)?([a-z]+)/g)) {
     if (askedWords.has(m[1]!)) return 'no';

@@ -110,6 +110,8 @@ describe('links, sentence support and contradictions', () => {
     expect(v('Chưa. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].')).toEqual(['contradictsExtractive']);
     expect(v('Chưa. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].', no)).toEqual([]);
     expect(v('Có. Toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1].', no)).toEqual(['contradictsExtractive']);
+    // The first sentence gives the yes or no; a later one may qualify it.
+    expect(v('Có, toàn tỉnh An Giang hiện có 119/156 xã thực hiện mô hình [1]. Các xã, phường, thị trấn khác chưa thực hiện mô hình [1].')).toEqual([]);
   });
 });
 
