@@ -31,6 +31,21 @@ export function redactDatabaseUrl(url: string): string {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** SQLSTATEs of a server that is restarting or unreachable (admin shutdown, crash shutdown, cannot connect now, connection failures). */
+const TRANSIENT_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+/** A failure that a database restart causes and that goes away once it is back. */
+export function isTransientDbError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(err.message);
+}
+
+/** How long statements ride out a database restart before the error reaches the caller. */
+const RESTART_PATIENCE_MS = 15_000;
+
 /**
  * The shared store for several replicas. Chat locks are session advisory locks on a separate
  * small pool, so a replica that dies mid-answer releases them with its connections; events go
@@ -84,13 +99,33 @@ export class PostgresDriver implements SqlDriver {
     return new PostgresDriver(options, schema);
   }
 
+  /**
+   * Runs one statement or transaction again while the database restarts, so a restart of a few
+   * seconds delays answers instead of failing them. A statement cut off mid-way may have been
+   * applied: the store's statements are idempotent or conflict-guarded (a repeated claim reads as
+   * already known, and the take-over answers it), and a transaction cut off before COMMIT was
+   * rolled back.
+   */
+  private async patiently<T>(work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + RESTART_PATIENCE_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (err) {
+        if (this.closed || !isTransientDbError(err) || Date.now() > deadline) throw err;
+        this.onError(err);
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
   async all(sql: string, params: readonly SqlValue[] = []): Promise<SqlRow[]> {
-    const result = await this.pool.query(numberPlaceholders(sql), [...params]);
+    const result = await this.patiently(() => this.pool.query(numberPlaceholders(sql), [...params]));
     return result.rows as SqlRow[];
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const result = await this.pool.query(numberPlaceholders(sql), [...params]);
+    const result = await this.patiently(() => this.pool.query(numberPlaceholders(sql), [...params]));
     return result.rowCount ?? 0;
   }
 
@@ -104,7 +139,11 @@ export class PostgresDriver implements SqlDriver {
     return () => client.off('error', onError);
   }
 
-  async transaction<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
+    return this.patiently(() => this.transactionOnce(fn));
+  }
+
+  private async transactionOnce<T>(fn: (q: SqlQueries) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const unguard = this.guard(client);
     let broken = false;
