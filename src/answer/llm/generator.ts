@@ -19,7 +19,8 @@ import { citationNumbers, isRefusal, numbersIn, numberReadings, stripMarkers, ve
 
 /**
  * The LLM answer path. The model only rewords what the retrieved passages say: its reply is
- * verified against the numbered sources it was shown (citations, figures, relevance), gets one
+ * verified against the numbered sources it was shown (citations, figures, links, each sentence's
+ * support, relevance) and against the extractive answer it must not contradict (verify.ts), gets one
  * repair attempt with the problems spelled out, and otherwise is dropped so the extractive
  * answer goes out. Endpoint trouble (timeouts, 5xx, refused connections) never delays or
  * breaks an answer for long: bounded retries, then a circuit breaker.

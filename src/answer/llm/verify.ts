@@ -189,7 +189,7 @@ function unsupportedSentences({ text, sources, language }: VerifyInput, cited: r
     const backing = own.length ? own : inParagraph.length ? inParagraph : [...cited];
     const pool = new Set(backing.flatMap((n) => [...words(n)]));
     const support = sentenceSupport(stripMarkers(s.text), pool, asked, language);
-    if (!isSupported(support)) problems.push({ kind: 'unsupportedSentence', sentence: stripMarkers(s.text).replace(/\s+/g, ' ').trim(), sources: backing });
+    if (!isSupported(support)) problems.push({ kind: 'unsupportedSentence', sentence: stripMarkers(s.text).replace(/\s+/g, ' ').replace(/\s([.,;:!?])/g, '$1').trim(), sources: backing });
   }
   return problems;
 }

@@ -79,7 +79,7 @@ describe('links, sentence support and contradictions', () => {
     expect(verifyAnswer({ ...base, text: 'TOAN TINH AN GIANG co 119/156 xa, phuong, thi tran thuc hien mo hinh [1].' }).problems).toEqual([]);
     // Words of source 2, cited as [1]: not supported by the source the sentence names.
     const wrongSource = verifyAnswer({ ...base, text: 'An Giang có 119/156 xã thực hiện mô hình [1]. Tổng số đảng viên toàn tỉnh là nhiều đồng chí [1].' });
-    expect(wrongSource.problems).toEqual([{ kind: 'unsupportedSentence', sentence: 'Tổng số đảng viên toàn tỉnh là nhiều đồng chí .', sources: [1] }]);
+    expect(wrongSource.problems).toEqual([{ kind: 'unsupportedSentence', sentence: 'Tổng số đảng viên toàn tỉnh là nhiều đồng chí.', sources: [1] }]);
     // A marker at the end of the paragraph covers the sentences before it.
     expect(verifyAnswer({ ...base, text: 'Tổng số đảng viên toàn tỉnh là 27.023 đồng chí. Đây là tổng số đảng viên [2].' }).problems).toEqual([]);
   });
