@@ -109,6 +109,11 @@ export class FakeBotApi {
     return id;
   }
 
+  /** An update id of its own, for a hand-made getUpdates body (the fake's later ids stay above it). */
+  reserveUpdateId(): number {
+    return this.nextUpdateId++;
+  }
+
   /** Builds (but does not queue) a message update. */
   message(opts: {
     chat: { id: number; type: 'private' | 'group' | 'supergroup'; title?: string };
