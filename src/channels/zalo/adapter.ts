@@ -15,6 +15,7 @@ import type { DedupStore } from './dedupStore.js';
 import { describeError, ZaloApiError, ZaloNetworkError } from './errors.js';
 import { renderReply } from './format.js';
 import { parseUpdate, ZALO_EVENTS, type ZaloBotInfo, type ZaloMessage, type ZaloUpdate } from './types.js';
+import { localLanes, type ChatLanes, type LaneFactory } from '../shared/lanes.js';
 
 /** The part of ConversationCore the adapter uses (a narrow view keeps unit tests simple). */
 export interface CoreLike {
@@ -36,6 +37,20 @@ export interface ZaloAdapterOptions {
   quotaMinDelayMs?: number;
   /** A message whose answering was started this many times (each start crashed us) is dropped. */
   maxReplayAttempts?: number;
+  /** Where recorded updates run in chat order: in this process (default) or across replicas (shared/inbox.ts). */
+  lanes?: LaneFactory<LaneItem>;
+}
+
+/** One recorded update in its chat's lane; `replayed` when an earlier process left it unanswered. */
+export interface LaneItem {
+  update: ZaloUpdate;
+  replayed: boolean;
+}
+
+/** A stored inbox payload (the raw update) back to a lane item, for lanes that drain the store. */
+function storedItem(payload: unknown): LaneItem | undefined {
+  const update = parseUpdate(payload);
+  return update ? { update, replayed: false } : undefined;
 }
 
 const EVENT_KINDS: Record<string, MessageKind> = {
@@ -103,8 +118,10 @@ export class ZaloAdapter {
   private readonly sendBackoffMaxMs: number;
   private readonly quotaMinDelayMs: number;
   private readonly maxReplayAttempts: number;
+  private readonly lanes: ChatLanes<LaneItem>;
 
   constructor(private readonly options: ZaloAdapterOptions) {
+    this.lanes = (options.lanes ?? localLanes)({ process: (item) => this.process(item.update, item.replayed), decode: storedItem });
     // Every send in flight listens on this one signal, and hundreds of chats can be answered at
     // once: the default cap of 10 listeners would warn about a leak that is not one.
     setMaxListeners(0, this.abort.signal);
@@ -197,6 +214,7 @@ export class ZaloAdapter {
     // Also wakes lanes still waiting for getMe: what they hold stays pending for the next start.
     this.abort.abort();
     await all;
+    await this.lanes.close();
   }
 
   /**
@@ -252,9 +270,7 @@ export class ZaloAdapter {
     const m = update.message;
     if (!m) return;
     const chatId = m.chat.id;
-    const previous = this.chains.get(chatId) ?? Promise.resolve();
-    const next = previous.then(() => this.process(update, origin.replayed));
-    const tracked = next.catch((err: unknown) => {
+    const tracked = this.lanes.submit(chatId, { update, replayed: origin.replayed }).catch((err: unknown) => {
       // Left pending, not released: polling gets no redelivery, so the next start answers it.
       this.options.logger.error({ err: describeError(err), messageId: m.messageId }, 'zalo: answering failed; left for the next start');
     });

@@ -21,8 +21,8 @@
  * fresh answer costs no extra write.
  */
 
-import { hostname } from 'node:os';
 import { legacyChatKey, type StateStore } from '../../state/index.js';
+import { replicaOwner } from '../shared/inbox.js';
 import type { Logger } from '../../logger.js';
 
 const CHANNEL = 'zalo';
@@ -42,6 +42,8 @@ export interface PendingMessage {
 export interface DedupStoreOptions {
   store: StateStore;
   logger?: Logger;
+  /** Claim lease: replicas claim with a short one that their shared inbox renews (shared/inbox.ts). */
+  leaseMs?: number;
   now?: () => number;
 }
 
@@ -49,16 +51,21 @@ export class DedupStore {
   private inFlight = 0;
   /** Arrival order; Zalo has no update counter, so milliseconds with a tie-breaker. */
   private lastOrderKey = 0;
-  private readonly owner: string;
+  /** Who claims (shared/inbox.ts replicaOwner): one local owner on SQLite, one per replica on PostgreSQL. */
+  readonly owner: string;
   private readonly now: () => number;
 
-  private constructor(private readonly store: StateStore, now: () => number) {
-    this.owner = store.kind === 'sqlite' ? 'local' : `${hostname()}:${process.pid}`;
+  private constructor(
+    private readonly store: StateStore,
+    now: () => number,
+    private readonly leaseMs: number,
+  ) {
+    this.owner = replicaOwner(store.kind);
     this.now = now;
   }
 
   static async open(options: DedupStoreOptions): Promise<DedupStore> {
-    return new DedupStore(options.store, options.now ?? Date.now);
+    return new DedupStore(options.store, options.now ?? Date.now, options.leaseMs ?? LEASE_MS);
   }
 
   async isHandled(id: string): Promise<boolean> {
@@ -84,7 +91,7 @@ export class DedupStore {
       payload: raw,
       owner: this.owner,
       nowMs,
-      leaseMs: LEASE_MS,
+      leaseMs: this.leaseMs,
     });
     if (claimed) this.inFlight++;
     return claimed;
@@ -98,7 +105,7 @@ export class DedupStore {
       await this.store.inboxMarkHandled(STARTS_CHANNEL, mark.updateId, nowMs);
     }
     const leftovers: PendingMessage[] = [];
-    for (const e of await this.store.inboxTakeOver(CHANNEL, this.owner, nowMs, LEASE_MS, REPLAY_LIMIT)) {
+    for (const e of await this.store.inboxTakeOver(CHANNEL, this.owner, nowMs, this.leaseMs, REPLAY_LIMIT)) {
       leftovers.push({ id: e.updateId, raw: e.payload, receivedAtMs: e.receivedAtMs, sentParts: e.sentParts });
       this.inFlight++;
     }
