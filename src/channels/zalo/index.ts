@@ -16,6 +16,7 @@ import { withRetry } from '../shared/resilience.js';
 import { ZaloAdapter } from './adapter.js';
 import { ZaloClient } from './client.js';
 import { DedupStore } from './dedupStore.js';
+import { SharedInbox, SHARED_INBOX_TUNING } from '../shared/inbox.js';
 import { openConfiguredStateStore, type StateStore } from '../../state/index.js';
 import { describeError } from './errors.js';
 import { MalformedCounter } from './malformed.js';
@@ -122,7 +123,10 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
   const stateStore =
     opts.store ??
     (await openConfiguredStateStore(config, logger));
-  const store = await DedupStore.open({ store: stateStore, logger });
+  // On PostgreSQL several replicas may serve the bot: claims carry a short lease renewed by the
+  // shared inbox, and chat order holds across replicas (shared/inbox.ts).
+  const replicas = stateStore.kind === 'postgres';
+  const store = await DedupStore.open({ store: stateStore, logger, ...(replicas ? { leaseMs: SHARED_INBOX_TUNING.leaseMs } : {}) });
   const core = await ConversationCore.create({
     knowledge,
     channel: 'zalo',
@@ -153,6 +157,7 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
     sendBackoffMaxMs: tuning.backoffMaxMs,
     quotaMinDelayMs: tuning.quotaMinDelayMs,
     maxReplayAttempts: tuning.maxReplayAttempts,
+    ...(replicas ? { lanes: SharedInbox.lanes({ store: stateStore, channel: 'zalo', owner: store.owner, logger }) } : {}),
   });
 
   const lifetime = new AbortController();
