@@ -40,7 +40,7 @@ export function isTransientDbError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_NODE_CODES.has(code))) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(err.message);
+  return /Connection terminated|connection error and is not queryable|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(err.message);
 }
 
 /** How long statements ride out a database restart before the error reaches the caller. */
