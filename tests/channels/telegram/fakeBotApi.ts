@@ -38,6 +38,13 @@ export interface FakeUser {
 
 export class FakeBotApi {
   readonly calls: RecordedCall[] = [];
+  /**
+   * Off for load and memory drills: calls are then only counted (`answered`), so the fake's own
+   * bookkeeping does not grow with the traffic it serves.
+   */
+  recordCalls = true;
+  /** Successful calls per method, counted whether or not calls are recorded. */
+  readonly answered = new Map<string, number>();
   readonly bot: { id: number; username: string };
   webhook: { url: string; secret_token?: string } | undefined;
   private updates: Json[] = [];
@@ -227,7 +234,7 @@ export class FakeBotApi {
     const method = m[2] ?? '';
     const params = await this.readParams(req, url);
     const call: RecordedCall = { method, params, at: Date.now() };
-    this.calls.push(call);
+    if (this.recordCalls) this.calls.push(call);
     if (m[1] !== this.token) return this.reply(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
 
     const fault = this.nextFault(method, params);
@@ -266,6 +273,7 @@ export class FakeBotApi {
     if (result instanceof Error) return this.reply(res, 400, { ok: false, error_code: 400, description: result.message });
     if (res.destroyed) return;
     call.result = result;
+    this.answered.set(method, (this.answered.get(method) ?? 0) + 1);
     this.reply(res, 200, { ok: true, result });
   }
 
