@@ -41,6 +41,9 @@ export interface ConversationCoreOptions {
   extension?: ChatExtension;
 }
 
+/** Per-user memory of the core (refusals, rate-limit notices) never holds more than this many entries. */
+export const MAX_REMEMBERED_USERS = 10_000;
+
 export const ACCEPTED_UPLOAD_EXTENSIONS = ['.docx', '.doc', '.pdf', '.txt', '.md'] as const;
 
 const EVERYONE: AccessPolicy = { allowedChats: [], allowedUsers: [], admins: [] };
@@ -150,6 +153,11 @@ export class ConversationCore {
     const store = options.store ?? (await defaultStateStore(options.stateDir));
     const state = new ChatStateStore(store, options.channel, options.now ?? Date.now);
     return new ConversationCore(options, state, !options.store);
+  }
+
+  /** Sizes of the core's in-memory per-user maps (each bounded by MAX_REMEMBERED_USERS), for drills and metrics. */
+  memoryStats(): { refusedPairs: number; rateNotices: number } {
+    return { refusedPairs: this.refused.size, rateNotices: this.limitNoticeUntil.size };
   }
 
   /** Whether the access lists are empty (channels warn about an open bot at start-up). */
@@ -325,7 +333,7 @@ export class ConversationCore {
       const key = `${chatId}:${userId}`;
       if (this.refused.has(key)) return [];
       // Bounded: after a flood of strangers the worst case is a second polite refusal.
-      if (this.refused.size >= 10_000) this.refused.clear();
+      if (this.refused.size >= MAX_REMEMBERED_USERS) this.refused.clear();
       this.refused.add(key);
       this.logger?.info({ chatId, userId }, 'refused a user outside the allow-lists');
       return [this.notice(lang, this.t(lang, 'notAllowed'), replyTo)];
@@ -335,8 +343,14 @@ export class ConversationCore {
     if (waitMs > 0) {
       const t = this.now();
       if ((this.limitNoticeUntil.get(userId) ?? 0) > t) return [];
-      if (this.limitNoticeUntil.size >= 10_000) {
+      if (this.limitNoticeUntil.size >= MAX_REMEMBERED_USERS) {
         for (const [user, until] of this.limitNoticeUntil) if (until <= t) this.limitNoticeUntil.delete(user);
+        // Still full of live entries (a flood of users at once): forget the oldest; the worst case
+        // is a second "slow down" notice for them.
+        for (const user of this.limitNoticeUntil.keys()) {
+          if (this.limitNoticeUntil.size < MAX_REMEMBERED_USERS) break;
+          this.limitNoticeUntil.delete(user);
+        }
       }
       this.limitNoticeUntil.set(userId, t + waitMs);
       return [this.notice(lang, this.t(lang, 'rateLimited', { seconds: Math.ceil(waitMs / 1000) }), replyTo)];

@@ -82,12 +82,24 @@ export interface StartZaloOptions {
   store?: StateStore;
 }
 
+export interface ZaloMemoryStats {
+  /** Chats with queued or running answers (their lane entry goes when idle). */
+  activeChats: number;
+  /** Answers queued or running. */
+  pendingWork: number;
+  /** The core's per-user maps. */
+  refusedPairs: number;
+  rateNotices: number;
+}
+
 export interface ZaloChannel {
   readonly mode: 'polling' | 'webhook';
   /** The port the webhook server listens on (webhook mode only; useful with port 0). */
   readonly webhookPort?: number;
   /** Zalo answers and webhook bodies that did not fit the documented shapes (counted, skipped). */
   readonly malformed: MalformedCounter;
+  /** Sizes of the channel's in-memory per-chat state: all bounded, whatever the number of chats. */
+  stats(): ZaloMemoryStats;
   /** Stops receiving, finishes in-flight answers (bounded by drainTimeoutMs), persists state. */
   stop(): Promise<void>;
 }
@@ -252,6 +264,7 @@ export async function startZalo(opts: StartZaloOptions): Promise<ZaloChannel> {
     return stopping;
   };
 
-  const channel: ZaloChannel = { mode: server ? 'webhook' : 'polling', malformed, stop };
+  const stats = (): ZaloMemoryStats => ({ activeChats: adapter.activeChats, pendingWork: adapter.pendingWork, ...core.memoryStats() });
+  const channel: ZaloChannel = { mode: server ? 'webhook' : 'polling', malformed, stats, stop };
   return webhookPort === undefined ? channel : { ...channel, webhookPort };
 }
