@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { Telegram } from 'telegraf';
+import { z } from 'zod';
 import type { Opts, Telegram as BotApiMethods } from 'telegraf/types';
 import type { Logger } from 'pino';
-import { BotApiError, BotNetworkError, CallAbortedError, describeError } from './errors.js';
+import { BotApiError, BotApiResponseError, BotNetworkError, CallAbortedError, describeError } from './errors.js';
 import { RetryAborted, withRetry } from '../shared/resilience.js';
-import { classifyError } from './classify.js';
+import { classifyError, retryAfterMs } from './classify.js';
 import { sleep } from './sleep.js';
 
 /**
@@ -20,6 +21,11 @@ export interface RetryPolicy {
   /** Attempts in total, the first included. */
   maxAttempts: number;
   requestTimeoutMs: number;
+  /**
+   * Sends get longer: a send given up on by us but answered later by Telegram is a duplicate
+   * once retried, so the timeout is meant to be reached only by a send that is really lost.
+   */
+  sendTimeoutMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -27,7 +33,37 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxDelayMs: 30_000,
   maxAttempts: 8,
   requestTimeoutMs: 30_000,
+  sendTimeoutMs: 60_000,
 };
+
+/** Methods that put something in a chat: a repeat of one is visible to the user. */
+const SEND_METHODS: ReadonlySet<string> = new Set(['sendMessage', 'sendPoll', 'sendDocument', 'sendPhoto']);
+
+const safeInt = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+const sentMessage = z.object({ message_id: safeInt, chat: z.object({ id: safeInt }).passthrough() }).passthrough();
+
+/**
+ * What each method must return for the rest of the channel to use it. Objects pass through
+ * whole (the typed result is telegraf's); getUpdates items are checked one by one by the poller,
+ * so one bad item does not cost the batch.
+ */
+const RESULT_SCHEMAS: Partial<Record<MethodName, z.ZodTypeAny>> = {
+  getMe: z.object({ id: safeInt, is_bot: z.boolean(), first_name: z.string(), username: z.string().min(1) }).passthrough(),
+  getUpdates: z.array(z.unknown()),
+  sendMessage: sentMessage,
+  sendPoll: sentMessage.extend({ poll: z.object({ id: z.string().min(1) }).passthrough() }),
+  getFile: z.object({ file_id: z.string(), file_path: z.string().min(1).optional() }).passthrough(),
+  sendChatAction: z.boolean(),
+  answerCallbackQuery: z.boolean(),
+  setMyCommands: z.boolean(),
+  setWebhook: z.boolean(),
+  deleteWebhook: z.boolean(),
+};
+
+/** Counts of what the Bot API answered that could not be used; logged, and read by tests. */
+export interface ClientStats {
+  malformedResponses: number;
+}
 
 export type MethodName = keyof BotApiMethods;
 export type MethodResult<M extends MethodName> = ReturnType<BotApiMethods[M]>;
@@ -45,6 +81,7 @@ export class BotApiClient {
   private readonly telegram: Telegram;
   private readonly retry: RetryPolicy;
   private readonly onRateLimited: ((retryAfterMs: number) => void) | undefined;
+  readonly stats: ClientStats = { malformedResponses: 0 };
 
   constructor(
     private readonly token: string,
@@ -84,9 +121,12 @@ export class BotApiClient {
           maxAttempts: options.maxAttempts ?? this.retry.maxAttempts,
           baseDelayMs: this.retry.baseDelayMs,
           maxDelayMs: this.retry.maxDelayMs,
-          isRetryable: (err) => !(err instanceof CallAbortedError) && (err instanceof BotApiError || err instanceof BotNetworkError) && err.retryable,
+          isRetryable: (err) =>
+            !(err instanceof CallAbortedError) &&
+            (err instanceof BotApiError || err instanceof BotNetworkError || err instanceof BotApiResponseError) &&
+            err.retryable,
           // 429 retry_after is Telegram's instruction, honoured as given rather than jittered.
-          serverDelayMs: (err) => (isRateLimit(err) && err.retryAfterS !== undefined ? err.retryAfterS * 1000 : undefined),
+          serverDelayMs: retryAfterMs,
           onRetry: ({ err, attempt, delayMs }) => {
             if (isRateLimit(err)) this.onRateLimited?.(delayMs);
             this.logger.warn({ ...describeError(err), attempt, delayMs }, 'Bot API call failed, retrying');
@@ -100,20 +140,42 @@ export class BotApiClient {
     }
   }
 
-  /** A single attempt with a timeout; errors come back classified. */
+  /** How long one attempt of `method` may take before it counts as lost. */
+  timeoutMsFor(method: string): number {
+    return SEND_METHODS.has(method) ? this.retry.sendTimeoutMs : this.retry.requestTimeoutMs;
+  }
+
+  /** A single attempt with a timeout; the result is validated; errors come back classified. */
   async callOnce<M extends MethodName>(method: M, payload: Opts<M>, options: CallOptions = {}): Promise<MethodResult<M>> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.retry.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMsFor(method));
     // One stop signal is shared by every in-flight call; under load that is far more than 10 listeners.
     if (options.signal) setMaxListeners(0, options.signal);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     try {
       // telegraf types `signal` with an abort-controller shim; Node's AbortSignal is what node-fetch accepts at runtime.
       const shimSignal = signal as unknown as TelegrafSignal;
-      return (await this.telegram.callApi(method, payload, { signal: shimSignal })) as MethodResult<M>;
+      const result: unknown = await this.telegram.callApi(method, payload, { signal: shimSignal });
+      return this.validated(method, result);
     } catch (err) {
       if (options.signal?.aborted) throw new CallAbortedError(method);
-      throw classifyError(err, method, timeout.aborted);
+      const classified = classifyError(err, method, timeout.aborted);
+      if (classified instanceof BotApiResponseError) {
+        this.stats.malformedResponses++;
+        this.logger.warn({ ...describeError(classified), malformedResponses: this.stats.malformedResponses }, 'malformed Bot API response');
+      }
+      throw classified;
     }
+  }
+
+  private validated<M extends MethodName>(method: M, result: unknown): MethodResult<M> {
+    const schema = RESULT_SCHEMAS[method];
+    if (!schema) return result as MethodResult<M>;
+    const parsed = schema.safeParse(result);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new BotApiResponseError(method, issue ? `${issue.path.join('.') || 'result'}: ${issue.message}` : 'unexpected result');
+    }
+    return parsed.data as MethodResult<M>;
   }
 
   /** Downloads a file returned by getFile, refusing to buffer more than maxBytes. */

@@ -40,6 +40,25 @@ export class BotNetworkError extends Error {
   readonly retryable = true;
 }
 
+/**
+ * Telegram (or something between us) answered, but not with what the method returns: a body
+ * that is not JSON, `{}`, `{"ok":true,"result":"surprise"}`. Counted and retried like an outage,
+ * never trusted and never allowed to crash the loop that made the call.
+ */
+export class BotApiResponseError extends Error {
+  readonly layer = 'bot-api-response' as const;
+  constructor(
+    readonly method: string,
+    /** What was wrong, without the body itself (it may quote user text). */
+    readonly problem: string,
+  ) {
+    super(redactSecrets(`Bot API ${method} returned a malformed response: ${problem}`));
+    this.name = 'BotApiResponseError';
+  }
+
+  readonly retryable = true;
+}
+
 /** Our own shutdown aborted the call; never retried, never logged as a failure. */
 export class CallAbortedError extends Error {
   constructor(readonly method: string) {
@@ -48,7 +67,7 @@ export class CallAbortedError extends Error {
   }
 }
 
-export type ClassifiedError = BotApiError | BotNetworkError;
+export type ClassifiedError = BotApiError | BotNetworkError | BotApiResponseError;
 
 /** A flat, log-friendly view (pino serialises Error subclasses poorly across layers). */
 export function describeError(err: unknown): Record<string, unknown> {
@@ -56,6 +75,7 @@ export function describeError(err: unknown): Record<string, unknown> {
     return { layer: err.layer, method: err.method, errorCode: err.errorCode, description: redactSecrets(err.description), retryAfterS: err.retryAfterS };
   }
   if (err instanceof BotNetworkError) return { layer: err.layer, method: err.method, code: err.code, message: err.message };
+  if (err instanceof BotApiResponseError) return { layer: err.layer, method: err.method, problem: err.problem };
   if (err instanceof Error) return { layer: 'internal', name: err.name, message: redactSecrets(err.message) };
   return { layer: 'internal', message: redactSecrets(String(err)) };
 }

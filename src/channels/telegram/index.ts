@@ -11,7 +11,8 @@ import type { AppConfig } from '../../config.js';
 import { registerSecret, type Logger } from '../../logger.js';
 import { BotApiClient, type RetryPolicy } from './client.js';
 import { UpdateJournal } from './journal.js';
-import { BotApiOutbound, TELEGRAM_DOWNLOAD_LIMIT_BYTES } from './outbound.js';
+import { BotApiOutbound, DEFAULT_DELIVERY, TELEGRAM_DOWNLOAD_LIMIT_BYTES, type DeliveryPolicy } from './outbound.js';
+import { Shutdown } from './sleep.js';
 import { ALLOWED_UPDATES, Poller } from './polling.js';
 import { UpdateProcessor } from './processor.js';
 import { SendScheduler, TELEGRAM_LIMITS, type SendLimits } from './sendScheduler.js';
@@ -34,6 +35,10 @@ export interface TelegramTuning {
   handleSignals: boolean;
   /** Wait before retrying failed start-up housekeeping (setMyCommands). */
   housekeepingRetryMs: number;
+  /** Backoff between attempts of one reply, which is retried until delivered or refused for good. */
+  delivery: DeliveryPolicy;
+  /** On stop, a send already on the wire gets this long to be answered before it is cut. */
+  stopGraceMs: number;
 }
 
 const DEFAULT_TUNING: TelegramTuning = {
@@ -47,6 +52,8 @@ const DEFAULT_TUNING: TelegramTuning = {
   maxPendingUpdates: 100,
   handleSignals: true,
   housekeepingRetryMs: 60_000,
+  delivery: DEFAULT_DELIVERY,
+  stopGraceMs: 1000,
 };
 
 export interface StartTelegramOptions {
@@ -144,8 +151,10 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   const lanes = replicas
     ? SharedInbox.lanes<Update>({ store, channel: 'telegram', owner: journal.owner, logger, chatKeyOf: legacyChatKey })
     : undefined;
-  const outbound = new BotApiOutbound(client, scheduler, logger, maxDownloadBytes);
+  const shutdown = new Shutdown();
+  const outbound = new BotApiOutbound(client, scheduler, logger, maxDownloadBytes, { delivery: tuning.delivery, shutdown });
   const processor = new UpdateProcessor({
+    shutdown,
     core,
     outbound,
     bot,
@@ -232,6 +241,8 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
       await poller?.stop();
       await leader?.close();
       await webhook?.close();
+      // Waits (a 429's retry_after, backoff, flood limits) end now; unsent replies stay pending.
+      shutdown.begin(tuning.stopGraceMs);
       await processor.idle();
       await processor.closeLanes();
       housekeeping.stop();

@@ -13,8 +13,10 @@ const REPLAY_LIMIT = 10_000;
  * An update is first claimed as pending (committed) before Telegram is told it was received:
  * the next getUpdates offset, or the webhook's 200. It becomes handled only after its replies went
  * out. After a crash, pending updates are replayed and handled ids are skipped when Telegram
- * redelivers them. The remaining window — killed after a reply was sent but before the handled
- * mark was committed — can repeat that one reply; it cannot lose a question.
+ * redelivers them. A reply in several parts records each part as it goes (sentParts), so a
+ * replay resumes after the last recorded part. The remaining window — killed after a part was
+ * sent but before its record was committed, or a send whose answer was lost — repeats that one
+ * part: at most one per send in flight. It cannot lose a question.
  */
 export class UpdateJournal {
   offset = 0;
@@ -71,6 +73,19 @@ export class UpdateJournal {
   async markHandled(updateId: number): Promise<void> {
     await this.store.inboxMarkHandled(CHANNEL, String(updateId), this.now());
     this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
+  /**
+   * Parts of the update's reply already delivered (an earlier run was stopped or killed half
+   * way through), so that a replay starts after them.
+   */
+  async sentParts(updateId: number): Promise<number> {
+    return (await this.store.inboxEntry(CHANNEL, String(updateId)))?.sentParts ?? 0;
+  }
+
+  /** Committed straight after each part's send, before the next one goes out. */
+  async recordSentParts(updateId: number, sentParts: number): Promise<void> {
+    await this.store.inboxRecordSentParts(CHANNEL, String(updateId), sentParts);
   }
 
   /** Pending updates left by an earlier run (or a dead replica), in update order, for replay. */

@@ -1,4 +1,5 @@
-import { sleep } from './sleep.js';
+import { CallAbortedError } from './errors.js';
+import { clampDelayMs, sleep } from './sleep.js';
 
 /**
  * Telegram's flood limits: about one message per second per chat, 20 per minute per group and
@@ -59,6 +60,15 @@ class SendWindow {
   }
 }
 
+/**
+ * How long one 429 holds back every chat. Telegram's retry_after can be an hour for one flooded
+ * chat; that chat waits all of it (its reply is retried after retry_after), the others only this.
+ */
+export const GLOBAL_PAUSE_CAP_MS = 10_000;
+
+/** Idle windows are swept at most this often: a sweep walks every tracked chat. */
+const SWEEP_INTERVAL_MS = 1000;
+
 function signal(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -70,13 +80,14 @@ export class SendScheduler {
   private readonly byGroup = new Map<string, SendWindow>();
   private readonly global: SendWindow;
   private pausedUntil = 0;
+  private sweptAt = 0;
   /** Woken when a send finishes, so waiters blocked by in-flight sends need not poll. */
   private finished = signal();
 
   constructor(
     private readonly limits: SendLimits,
     private readonly now: () => number = Date.now,
-    private readonly sleepMs: (ms: number) => Promise<void> = (ms) => sleep(ms),
+    private readonly sleepMs: (ms: number, signal?: AbortSignal) => Promise<void> = sleep,
   ) {
     this.global = new SendWindow(limits.globalPerSecond, 1000);
   }
@@ -85,8 +96,8 @@ export class SendScheduler {
    * Waits for a slot, runs the send in it, and keeps the slot counted until the send has
    * finished (successfully or not) plus the limit's window.
    */
-  async run<T>(chatId: string, isGroup: boolean, send: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(chatId, isGroup);
+  async run<T>(chatId: string, isGroup: boolean, send: () => Promise<T>, stop?: AbortSignal): Promise<T> {
+    const release = await this.acquire(chatId, isGroup, stop);
     try {
       return await send();
     } finally {
@@ -94,21 +105,34 @@ export class SendScheduler {
     }
   }
 
-  /** Waits until a message to this chat may be sent and books it; call the returned function once it finished. */
-  async acquire(chatId: string, isGroup: boolean): Promise<() => void> {
+  /**
+   * Waits until a message to this chat may be sent and books it; call the returned function once
+   * it finished. Once `stop` has aborted, a free slot is still booked but none is waited for
+   * (CallAbortedError; nothing is booked then).
+   */
+  async acquire(chatId: string, isGroup: boolean, stop?: AbortSignal): Promise<() => void> {
     for (;;) {
       const windows = this.windowsFor(chatId, isGroup);
       const t = this.now();
       const waitMs = Math.max(this.pausedUntil - t, ...windows.map((w) => w.waitMs(t)));
       if (waitMs <= 0) return this.book(chatId, isGroup, windows);
+      if (stop?.aborted) throw new CallAbortedError('send queue');
       // Re-check at least every second (pauses and other chats move the picture) and as soon as a send finishes.
-      await Promise.race([this.sleepMs(Math.min(waitMs, 1000)), this.finished.promise]);
+      await Promise.race([this.sleepMs(Math.min(waitMs, 1000), stop), this.finished.promise]);
     }
   }
 
-  /** After a 429, Telegram's retry_after applies to the bot as a whole: hold every chat. */
+  /**
+   * After a 429, hold every chat for a while: a 429 usually means the bot as a whole is going too
+   * fast. Capped, because a long retry_after is mostly about one chat, which waits it out itself.
+   */
   pause(durationMs: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.now() + durationMs);
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.min(clampDelayMs(durationMs), GLOBAL_PAUSE_CAP_MS));
+  }
+
+  /** Chats and groups with a live window (memory: bounded by the chats active within the windows). */
+  get trackedChats(): number {
+    return this.byChat.size + this.byGroup.size;
   }
 
   private windowsFor(chatId: string, isGroup: boolean): SendWindow[] {
@@ -134,18 +158,24 @@ export class SendScheduler {
       released = true;
       const t = this.now();
       for (const w of windows) w.finish(t);
-      this.forgetIdle(chatId, isGroup, t);
+      this.forgetIdle(t);
       const { resolve } = this.finished;
       this.finished = signal();
       resolve();
     };
   }
 
-  /** Chats that have been quiet for longer than every window hold no state. */
-  private forgetIdle(chatId: string, isGroup: boolean, t: number): void {
-    for (const map of isGroup ? [this.byChat, this.byGroup] : [this.byChat]) {
+  /**
+   * Chats that have been quiet for longer than their windows hold no state. Swept at most once a
+   * second, so the cost per send stays flat however many chats there are (a sweep per send
+   * walked every chat: CPU per answer grew with the number of chats).
+   */
+  private forgetIdle(t: number): void {
+    if (t - this.sweptAt < SWEEP_INTERVAL_MS) return;
+    this.sweptAt = t;
+    for (const map of [this.byChat, this.byGroup]) {
       for (const [key, w] of map) {
-        if (key !== chatId && w.waitMs(t) === 0 && w.isEmpty) map.delete(key);
+        if (w.waitMs(t) === 0 && w.isEmpty) map.delete(key);
       }
     }
   }
