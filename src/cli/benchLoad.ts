@@ -1,5 +1,9 @@
 /**
  * `npm run bench:load [-- --chats 200 --per-chat 5 --kb reports|fake --channel both|telegram|zalo --timeout-s 240 --write]`
+ * `npm run bench:load -- --replicas [--chats 200 --per-chat 5 --kb reports|fake --database-url postgres://…]`
+ *
+ * With --replicas: 1 replica and 3 replicas in Telegram webhook mode on PostgreSQL (DATABASE_URL,
+ * else the local test database) behind a round-robin proxy; answers/s and p95 for each.
  *
  * Drives the Telegram and Zalo channels through their fake Bot APIs on 127.0.0.1 with many
  * chats asking at once (half of them groups, where the bot is @mentioned). Reports answers per
@@ -17,11 +21,12 @@ import { renderLoad, runTelegramLoad, runZaloLoad, type LoadOptions, type LoadRe
 import { machineInfo } from '../bench/machine.js';
 import { replaceSection } from '../bench/markdownFile.js';
 import { devQuestions } from '../bench/questions.js';
+import { renderReplicaLoad, runReplicaLoad } from '../bench/loadReplicas.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['chats', 'per-chat', 'kb', 'channel', 'timeout-s', 'out']);
+  const args = parseArgs(process.argv.slice(2), ['chats', 'per-chat', 'kb', 'channel', 'timeout-s', 'out', 'database-url']);
   const kbKind = flagString(args, 'kb') ?? 'reports';
   const channel = flagString(args, 'channel') ?? 'both';
   const machine = machineInfo();
@@ -41,6 +46,10 @@ async function main(): Promise<void> {
       corpusDir,
       indexDir,
     };
+    if (args.flags.has('replicas')) {
+      await replicaComparison(args, kbKind === 'fake' ? 'fake' : 'reports', corpusDir, indexDir);
+      return;
+    }
     const results: LoadResult[] = [];
     if (channel === 'both' || channel === 'telegram') {
       process.stderr.write(`telegram: ${options.chats} chats × ${options.questionsPerChat} questions…\n`);
@@ -67,6 +76,26 @@ async function main(): Promise<void> {
   } finally {
     await rm(indexDir, { recursive: true, force: true });
   }
+}
+
+/** 1 replica vs 3 on PostgreSQL, webhook mode, send limits off (what is measured is claiming, ordering and answering). */
+async function replicaComparison(args: ReturnType<typeof parseArgs>, knowledge: 'reports' | 'fake', corpusDir: string, indexDir: string): Promise<void> {
+  const machine = machineInfo();
+  const chats = Number(flagString(args, 'chats') ?? 200);
+  const perChat = Number(flagString(args, 'per-chat') ?? 5);
+  const databaseUrl = flagString(args, 'database-url') ?? process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.stderr.write(`replicas: ${chats} chats × ${perChat} questions through 1 and 3 Telegram webhook replicas…\n`);
+  const rows = await runReplicaLoad({ databaseUrl, chats, questionsPerChat: perChat, knowledge, corpusDir, indexDir, timeoutMs: Number(flagString(args, 'timeout-s') ?? 240) * 1000 });
+  const table = [
+    `## Replicas (${machine.date})`,
+    '',
+    `Machine: ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}. ${chats} chats × ${perChat} questions, Telegram webhook mode on PostgreSQL behind a round-robin proxy on loopback, delivered like Telegram (a chat's next update after the previous 200, 32 connections); send limits off.`,
+    '',
+    renderReplicaLoad(rows),
+  ].join('\n');
+  process.stdout.write(table + '\n');
+  if (args.flags.has('write')) await replaceSection(path.resolve(ROOT, flagString(args, 'out') ?? 'docs/BENCHMARKS.md'), 'replicas', table, '# Benchmarks');
+  if (rows.some((r) => r.lost > 0 || r.duplicated > 0 || r.orderViolations > 0)) process.exitCode = 1;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -21,6 +21,8 @@ const run = promisify(execFile);
 
 export class Replica {
   stderr = '';
+  /** Error-level log lines of the whole run. */
+  readonly errors: string[] = [];
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
@@ -41,7 +43,11 @@ export class Replica {
         if (!m) return;
         clearTimeout(timer);
         const replica = new Replica(name, child, Number(m[1]));
-        child.stderr?.on('data', (x: Buffer) => (replica.stderr = (replica.stderr + x.toString()).slice(-20_000)));
+        child.stderr?.on('data', (x: Buffer) => {
+          replica.stderr = (replica.stderr + x.toString()).slice(-20_000);
+          // Errors are kept whole (warnings about a restarting database would push them out of the tail).
+          for (const line of x.toString().split('\n')) if (/"level":(50|60)/.test(line)) replica.errors.push(line.slice(0, 1500));
+        });
         replica.stderr = stderr;
         resolve(replica);
       });

@@ -38,6 +38,9 @@ export interface ScenarioResult extends DrillCounts {
   durationMs: number;
   /** Until the last question was acknowledged by a replica. */
   deliveryMs: number;
+  /** From the first delivery to the last first answer. */
+  answeredSpanMs: number;
+  /** Per answered question, from its acknowledged delivery to its first answer. */
   answerLatenciesMs: number[];
   stderr: string;
 }
@@ -183,6 +186,7 @@ export async function runWebhookScenario(o: ScenarioOptions): Promise<ScenarioRe
     const firstAnswer = new Map<number, number>();
     for (const s of sent) for (const m of s.text.matchAll(/#q(\d+)\b/g)) if (!firstAnswer.has(Number(m[1]))) firstAnswer.set(Number(m[1]), s.atMs);
     const answerLatenciesMs = [...firstAnswer.entries()].map(([tag, t]) => t - (deliveredAt.get(tag) ?? started));
+    const answeredSpanMs = Math.max(0, ...[...firstAnswer.values()].map((t) => t - started));
     const live = replicas.filter((r) => r.alive);
     const codes = await Promise.all(live.map((r) => r.stop()));
     return {
@@ -196,8 +200,9 @@ export async function runWebhookScenario(o: ScenarioOptions): Promise<ScenarioRe
       cleanExits: codes.every((c) => c === 0),
       durationMs: done - started,
       deliveryMs,
+      answeredSpanMs,
       answerLatenciesMs,
-      stderr: replicas.map((r) => `--- ${r.name}\n${r.stderr.slice(-3000)}`).join('\n'),
+      stderr: replicas.map((r) => `--- ${r.name}\n${r.errors.slice(0, 30).join('\n')}\n${r.stderr.slice(-2000)}`).join('\n'),
     };
   } finally {
     for (const r of replicas) if (r.alive) r.child.kill('SIGKILL');
