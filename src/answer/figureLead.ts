@@ -258,12 +258,24 @@ export function figurePhrase(input: SentenceInput, q: FigureQuestion): string | 
   if (!chosen) return undefined;
   // "98/125 xã, phường, thị trấn (đạt 78,40%)": a figure in a parenthesis is read with the one it qualifies.
   const opening = sentence.slice(Math.max(0, chosen.at - 12), chosen.at);
+  let qualifier: ChosenFigure | undefined;
   if (/\([^)]*$/.test(opening)) {
     const at = chosen.at;
     const before = facts.figures.filter((f) => !f.duration && f.at < at && at - f.at <= 80 && f.matchEnd <= at).pop();
-    if (before) chosen = before;
+    if (before) {
+      qualifier = chosen;
+      chosen = before;
+    }
   }
   let { text, end } = phraseAt(sentence, chosen.at, q.unitTokens);
+  // The share asked for stays in the phrase: "98/125 xã, phường, thị trấn (đạt 78,40%)".
+  if (qualifier && qualifier.at >= end) {
+    const close = sentence.indexOf(')', qualifier.at);
+    if (close > 0 && close + 1 - chosen.at <= MAX_PHRASE_CHARS) {
+      text = sentence.slice(chosen.at, close + 1);
+      end = close + 1;
+    }
+  }
   for (let k = 0; k < 2; k++) {
     const join = JOINERS.exec(sentence.slice(end));
     if (!join) break;

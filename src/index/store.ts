@@ -7,7 +7,7 @@ import { LexicalIndex, LexicalIndexBuilder, lexicalDoc, type LexicalHeader } fro
 import type { EmbedderFactory, IndexEmbedder } from './embedder.js';
 import { NameIndex, type NamesJSON } from './names.js';
 import { TermStats, type TermStatsJSON } from './termStats.js';
-import { FactStore, type FactStoreJSON } from '../ingest/facts.js';
+import { FACTS_VERSION, FactStore, type FactStoreJSON } from '../ingest/facts.js';
 import type { Chunk, ParsedDocument } from '../ingest/types.js';
 
 /**
@@ -16,8 +16,13 @@ import type { Chunk, ParsedDocument } from '../ingest/types.js';
  * on POSIX). A crash at any point leaves CURRENT naming a complete older version.
  */
 
-/** 9: facts.json (typed figure facts per chunk sentence); an older index is rebuilt. */
-export const SCHEMA_VERSION = 9;
+/** The layout of a version directory; 9 added facts.json (typed figure facts per sentence). */
+const FORMAT_VERSION = 9;
+/**
+ * What ingest compares to decide on a rebuild: the layout and the version of the fact extractor,
+ * so new fact rules reach an index through one rebuild rather than a re-read at every load.
+ */
+export const SCHEMA_VERSION = FORMAT_VERSION * 100 + FACTS_VERSION;
 
 export interface ManifestFile {
   sha256: string;
@@ -208,8 +213,8 @@ function* documentsJson(documents: readonly ParsedDocument[]): Generator<string>
 
 /** facts.json, one chunk per line, for the same reason. */
 function* factsJson(facts: FactStore): Generator<string> {
-  const { chunks } = facts.toJSON();
-  yield '{"chunks":[';
+  const { version, chunks } = facts.toJSON();
+  yield `{"version":${version},"chunks":[`;
   for (let i = 0; i < chunks.length; i++) yield (i ? ',\n' : '\n') + JSON.stringify(chunks[i]);
   yield '\n]}';
 }
@@ -317,6 +322,7 @@ export async function loadIndex(indexDir: string, factory: EmbedderFactory, opti
     vectors = new HNSWLib(embedder.embeddings, { space: 'cosine', numDimensions: 1 });
   }
   const chunks = documents.flatMap((d) => d.chunks);
+  const names = NameIndex.fromJSON(JSON.parse(namesRaw!) as NamesJSON);
   return {
     dir,
     manifest,
@@ -328,7 +334,8 @@ export async function loadIndex(indexDir: string, factory: EmbedderFactory, opti
     vectors,
     embedder,
     termStats: TermStats.fromJSON(JSON.parse(termsRaw!) as TermStatsJSON),
-    names: NameIndex.fromJSON(JSON.parse(namesRaw!) as NamesJSON),
-    facts: FactStore.fromJSON(JSON.parse(factsRaw!) as FactStoreJSON),
+    names,
+    // Facts of an older extractor are read again (tens of ms for the shipped reports).
+    facts: FactStore.fromJSON(JSON.parse(factsRaw!) as FactStoreJSON) ?? FactStore.build(documents, [...names.places]),
   };
 }

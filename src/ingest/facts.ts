@@ -240,13 +240,21 @@ export function isTargetFigure(sentence: string, at: number): boolean {
   return matchesAnyCue(factVocabulary().target, fold(clauseBefore(sentence, at).slice(-90)));
 }
 
-/** A year written near a figure, in its clause before it, or right after it ("(năm 2021)"). */
+/**
+ * "Đến ngày 30-9-2024, toàn tỉnh có …; có …; có …": a time that opens the sentence, up to its
+ * first comma, dates every clause that does not name a time of its own.
+ */
+const OPENING_TIME_RE = /^\s*(?:[-–•+]\s*)?(?:tính\s+)?(?:đến|tới|cuối|hết|trong|năm|tháng|ngày)\b[^,;:\d]{0,20}(?:\d{1,2}\s*[-/]\s*){0,2}((?:19|20)\d{2})\s*,/iu;
+
+/** A year written near a figure: in its clause before it, right after it ("(năm 2021)"), or opening its sentence. */
 function writtenYearOf(sentence: string, at: number, end: number): number | undefined {
   const years = [...clauseBefore(sentence, at).matchAll(/\b(19|20)\d{2}\b/g)];
   const last = years[years.length - 1];
   if (last) return Number(last[0]);
   const after = /^[^.;]{0,25}?\b((?:19|20)\d{2})\b/.exec(sentence.slice(end));
-  return after ? Number(after[1]) : undefined;
+  if (after) return Number(after[1]);
+  const opening = OPENING_TIME_RE.exec(sentence);
+  return opening && opening[0].length <= at ? Number(opening[1]) : undefined;
 }
 
 let scopeRes: { level: PlaceLevel; re: RegExp }[] | undefined;
@@ -573,14 +581,16 @@ export class PlaceMatcher {
   mentions(text: string): PlaceMention[] {
     if (!this.order.size) return [];
     const words = [...text.matchAll(/[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*/gu)];
-    const folded = words.map((w) => fold(w[0]).replace(/['’]/g, ''));
+    // Folded on demand: only words after a capital can be part of a name.
+    const folded: (string | undefined)[] = [];
+    const foldedAt = (k: number) => (folded[k] ??= fold(words[k]![0]).replace(/['’]/g, ''));
     const found: { rank: number; mention: PlaceMention }[] = [];
     for (let i = 0; i < words.length; i++) {
       const first = words[i]!;
       if (!/^\p{Lu}/u.test(first[0])) continue;
       let key = '';
       for (let len = 1; len <= this.maxWords && i + len <= words.length; len++) {
-        key = len === 1 ? folded[i]! : `${key} ${folded[i + len - 1]}`;
+        key = len === 1 ? foldedAt(i) : `${key} ${foldedAt(i + len - 1)}`;
         const rank = this.order.get(key);
         if (rank === undefined) continue;
         const last = words[i + len - 1]!;
@@ -634,6 +644,12 @@ export function chunkFacts(chunk: Chunk, docYear: number | undefined, places: Pl
 // ---------------------------------------------------------------------------------------------
 // The store
 
+/**
+ * The version of the extractor's output. Stored facts of another version are read afresh from
+ * the documents when the index loads: a change to the rules reaches an index built before it.
+ */
+export const FACTS_VERSION = 2;
+
 /** Facts of the corpus by chunk and sentence; built with the index and shared by every later stage. */
 export class FactStore {
   private constructor(private readonly byChunk: Map<string, SentenceFacts[]>) {}
@@ -648,12 +664,13 @@ export class FactStore {
     return new FactStore(byChunk);
   }
 
-  static fromJSON(json: FactStoreJSON): FactStore {
-    return new FactStore(new Map(json.chunks));
+  /** The stored facts, or undefined when they were written by another version of the extractor. */
+  static fromJSON(json: FactStoreJSON): FactStore | undefined {
+    return json.version === FACTS_VERSION ? new FactStore(new Map(json.chunks)) : undefined;
   }
 
   toJSON(): FactStoreJSON {
-    return { chunks: [...this.byChunk.entries()] };
+    return { version: FACTS_VERSION, chunks: [...this.byChunk.entries()] };
   }
 
   /** The sentences of a chunk with their facts, in order; empty for an unknown chunk. */
@@ -668,5 +685,6 @@ export class FactStore {
 }
 
 export interface FactStoreJSON {
+  version?: number;
   chunks: [string, SentenceFacts[]][];
 }

@@ -140,6 +140,15 @@ describe('figurePhrase', () => {
     expect(figurePhrase(s, fq([], { years: [2021], wish: { target: false, now: false, percent: true, changeTo: false, changeBy: false } }))).toMatch(/24,1%/);
   });
 
+  it('dates every clause by the time that opens the sentence, and keeps the share asked for in the phrase', () => {
+    // Invented figures: the clauses share the opening date; the one about the asked role answers.
+    const s =
+      'Đến ngày 30-6-2023, toàn tỉnh có 41/60 xã, phường, thị trấn (đạt 68,33%) thực hiện mô hình bí thư đồng thời là chủ tịch xã, phấn đấu đến năm 2025 đạt 75%; có 52/60 xã, phường, thị trấn (đạt 86,67%) thực hiện trưởng ban dân vận đồng thời là chủ tịch mặt trận, phấn đấu đến năm 2025 đạt 90%.';
+    const percent = { target: false, now: false, percent: true, changeTo: false, changeBy: false };
+    const tokens = ['ty', 'le', 'xa', 'truong', 'ban', 'dan', 'van', 'dong', 'thoi', 'la', 'chu', 'tich', 'mat', 'tran'];
+    expect(figurePhrase(s, fq([], { tokens, wish: percent, years: [2023] }))).toBe('52/60 xã, phường, thị trấn (đạt 86,67%)');
+  });
+
   it('extends the phrase over a figure joined to it', () => {
     const s = 'Đến nay, toàn Đảng bộ tỉnh có 99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên; các chi bộ quân sự đã bám sát';
     expect(figurePhrase(s, fq(['chi', 'bo', 'quan', 'su']))).toBe('99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên');
