@@ -310,6 +310,8 @@ export class ZaloAdapter {
       if (text === undefined) continue;
       const outcome = await this.sendWithRetry(msg.chatId, text);
       if (outcome === 'aborted') return; // stays pending: answered after the next start
+      // The last part is recorded by marking the message handled, just below.
+      if (i === parts.length - 1) break;
       // Straight after the send: a crash before this commit is the one thing a replay repeats.
       await store.recordSentParts(messageId, i + 1).catch((err: unknown) => {
         logger.error({ err: describeError(err) }, 'zalo: could not record sent part');
