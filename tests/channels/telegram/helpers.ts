@@ -13,6 +13,8 @@ export const TOKEN = '987654321:AAFakeTokenForTests_DoNotLeak-1234567';
 export const FAST_TUNING: Partial<TelegramTuning> = {
   pollTimeoutS: 1,
   retry: { baseDelayMs: 20, maxDelayMs: 200, maxAttempts: 5, requestTimeoutMs: 1500 },
+  // A reply is retried until delivered: fast here, so fault tests do not wait out the 1 s base.
+  delivery: { baseDelayMs: 20, maxDelayMs: 200 },
   limits: { perChatIntervalMs: 0, groupPerMinute: 10_000, globalPerSecond: 10_000 },
   webhookHost: '127.0.0.1',
   typingIntervalMs: 100,
