@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { SHARED_INBOX_TUNING } from '../../src/channels/shared/inbox.js';
 import { PostgresDriver } from '../../src/state/index.js';
 import { PG_URL, postgresAvailable, uniqueSchema } from '../state/pgTestDb.js';
 import { PrivateCluster, renderDrillTable, type DrillCounts } from './replicaHarness.js';
@@ -28,15 +29,16 @@ afterAll(async () => {
   for (const s of schemas) await PostgresDriver.dropSchema(PG_URL, s).catch(() => undefined);
 });
 
-function check(r: ScenarioResult): void {
+/**
+ * A replica killed with kill -9 right after the platform accepted a reply, before the reply was
+ * recorded, leaves that reply to be sent again by the replica taking over: at most one per chat it
+ * was sending to at that instant (SHARED_INBOX_TUNING.maxConcurrentChats). Nothing else may repeat.
+ */
+function check(r: ScenarioResult, killed = false): void {
   rows.push(r);
   if (r.lost || r.duplicated || r.orderViolations || r.pendingLeft) console.log(r.stderr);
-  expect({ lost: r.lost, duplicated: r.duplicated, orderViolations: r.orderViolations, pendingLeft: r.pendingLeft }).toEqual({
-    lost: 0,
-    duplicated: 0,
-    orderViolations: 0,
-    pendingLeft: 0,
-  });
+  expect({ lost: r.lost, orderViolations: r.orderViolations, pendingLeft: r.pendingLeft }).toEqual({ lost: 0, orderViolations: 0, pendingLeft: 0 });
+  expect(r.duplicated).toBeLessThanOrEqual(killed ? SHARED_INBOX_TUNING.maxConcurrentChats : 0);
   expect(r.cleanExits).toBe(true);
 }
 
@@ -66,7 +68,7 @@ describe.skipIf(!pg)('drill: Telegram webhook, 3 replicas on PostgreSQL', () => 
         return at;
       },
     });
-    check(r);
+    check(r, true);
     // The lease is 10 s and the take-over runs every 2 s.
     if (r.takeoverS !== undefined) expect(r.takeoverS).toBeLessThan(20);
   }, 120_000);
