@@ -9,6 +9,7 @@ import type { ChannelHandle } from '../channels/shared/channel.js';
 import { openConfiguredStateStore, type StateStore } from '../state/index.js';
 import { flagString, parseArgs, type ParsedArgs } from './args.js';
 import { watchCorpus, type CorpusWatcher } from '../app/corpusWatcher.js';
+import { followIndexVersions, type IndexFollower } from '../app/indexVersions.js';
 import { openAssistant } from './common.js';
 import { TrainerExtension } from '../trainer/extension.js';
 import type { Logger } from '../logger.js';
@@ -101,9 +102,14 @@ async function main(): Promise<void> {
     logger.info({ channel: handle.name, mode: handle.mode, ...handle.details }, 'channel started');
   }
   let watcher: CorpusWatcher | undefined;
-  void knowledge.ready().then(() => {
+  let versions: IndexFollower | undefined;
+  void knowledge.ready().then(async () => {
     watcher = watchForDocuments(knowledge.assistant, args, config, logger);
     logger.info({ documents: knowledge.listDocuments().length }, 'index loaded');
+    // Replicas on PostgreSQL: a version built on one is announced and loaded by the others (docs/replicas.md).
+    if (store.kind === 'postgres') {
+      versions = await followIndexVersions(store, knowledge.assistant, logger, { indexDir: flagString(args, 'index') ?? config.INDEX_DIR });
+    }
   }, () => undefined);
 
   let stopping = false;
@@ -112,6 +118,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ reason }, 'stopping: finishing in-flight answers');
     watcher?.close();
+    await versions?.close().catch(() => undefined);
     await Promise.allSettled(handles.map((h) => h.stop()));
     clearInterval(pruning);
     await store.close().catch((err: unknown) => logger.error({ err }, 'state store did not close cleanly'));
