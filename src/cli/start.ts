@@ -108,7 +108,12 @@ async function main(): Promise<void> {
     logger.info({ documents: knowledge.listDocuments().length }, 'index loaded');
     // Replicas on PostgreSQL: a version built on one is announced and loaded by the others (docs/replicas.md).
     if (store.kind === 'postgres') {
-      versions = await followIndexVersions(store, knowledge.assistant, logger, { indexDir: flagString(args, 'index') ?? config.INDEX_DIR });
+      versions = await followIndexVersions(store, knowledge.assistant, logger, { indexDir: flagString(args, 'index') ?? config.INDEX_DIR }).catch(
+        (err: unknown) => {
+          logger.warn({ err }, 'index versions of other replicas are not followed');
+          return undefined;
+        },
+      );
     }
   }, () => undefined);
 
