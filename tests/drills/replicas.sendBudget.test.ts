@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreSendBudget } from '../../src/channels/shared/sendBudget.js';
+import { SendScheduler } from '../../src/channels/telegram/sendScheduler.js';
 import { createLogger } from '../../src/logger.js';
 import { openStateStore, PostgresDriver, type StateStore } from '../../src/state/index.js';
 import { PG_URL, postgresAvailable, uniqueSchema } from '../state/pgTestDb.js';
@@ -50,4 +51,29 @@ describe.skipIf(!pg)('shared send budget across replicas', () => {
     expect(busiest).toBeLessThanOrEqual(30);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   }, 60_000);
+});
+
+describe('the send scheduler takes the shared budget', () => {
+  it('two schedulers on one store budget of 3/s: the fourth send waits for the window', async () => {
+    const dir = await tempDir('budget-sqlite');
+    const store = await openStateStore({ stateDir: dir, importLegacy: false });
+    stores.push(store);
+    const logger = createLogger({ level: 'warn' });
+    const limits = { perChatIntervalMs: 0, groupPerMinute: 1000, globalPerSecond: 1000 };
+    const schedulers = [new SendScheduler(limits), new SendScheduler(limits)];
+    for (const s of schedulers) s.shareBudget(new StoreSendBudget({ store, key: 'send:telegram:units', perSecond: 3, slackMs: 0, logger }));
+    const started = Date.now();
+    const grantedMs: number[] = [];
+    await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        const release = await schedulers[i % 2]!.acquire(`chat-${i}`, false);
+        grantedMs.push(Date.now() - started);
+        release();
+      }),
+    );
+    grantedMs.sort((a, b) => a - b);
+    // Locally each scheduler would grant both its sends at once.
+    expect(grantedMs[2]!).toBeLessThan(900);
+    expect(grantedMs[3]!).toBeGreaterThanOrEqual(900);
+  });
 });

@@ -40,7 +40,6 @@ export class StoreSendBudget implements SendBudget {
   async take(signal?: AbortSignal): Promise<void> {
     const { store, key, perSecond, logger } = this.options;
     for (;;) {
-      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       let waitMs: number;
       try {
         waitMs = await store.rateTake(key, perSecond, 1000 + (this.options.slackMs ?? 250), this.now());
@@ -50,6 +49,8 @@ export class StoreSendBudget implements SendBudget {
         return;
       }
       if (waitMs <= 0) return;
+      // Stopping: a free slot is still taken, none is waited for.
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
       // A little spread so replicas waiting for the same slot do not all ask at the same instant.
       await sleep(waitMs + Math.floor(Math.random() * 15), signal);
     }

@@ -15,12 +15,13 @@ import { BotApiOutbound, DEFAULT_DELIVERY, TELEGRAM_DOWNLOAD_LIMIT_BYTES, type D
 import { Shutdown } from './sleep.js';
 import { ALLOWED_UPDATES, Poller } from './polling.js';
 import { UpdateProcessor } from './processor.js';
-import { SendScheduler, TELEGRAM_LIMITS, type SendLimits } from './sendScheduler.js';
+import { SendScheduler, TELEGRAM_LIMITS, TELEGRAM_PUBLISHED_LIMITS, type SendLimits } from './sendScheduler.js';
 import { startWebhookServer, type WebhookServer } from './webhook.js';
 import type { Update } from 'telegraf/types';
 import { legacyChatKey } from '../../state/index.js';
 import { SharedInbox, SHARED_INBOX_TUNING } from '../shared/inbox.js';
 import { LeaderLease } from '../shared/lease.js';
+import { StoreSendBudget } from '../shared/sendBudget.js';
 
 export interface TelegramTuning {
   /** getUpdates long-poll timeout. */
@@ -147,6 +148,10 @@ export async function startTelegram(opts: StartTelegramOptions): Promise<Telegra
   // On PostgreSQL several replicas may serve the bot: chat order and take-over of a dead replica's
   // claims go through the shared inbox, and only the holder of the polling lease polls.
   const replicas = store.kind === 'postgres';
+  // Limits above Telegram's published overall one are limits switched off (a local Bot API server, tests).
+  if (replicas && tuning.limits.globalPerSecond <= TELEGRAM_PUBLISHED_LIMITS.globalPerSecond) {
+    scheduler.shareBudget(new StoreSendBudget({ store, key: `send:telegram:${bot.id}`, perSecond: tuning.limits.globalPerSecond, logger }));
+  }
   const journal = await UpdateJournal.open(store, Date.now, replicas ? SHARED_INBOX_TUNING.leaseMs : undefined);
   const lanes = replicas
     ? SharedInbox.lanes<Update>({ store, channel: 'telegram', owner: journal.owner, logger, chatKeyOf: legacyChatKey })

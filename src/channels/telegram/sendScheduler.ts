@@ -1,5 +1,6 @@
 import { CallAbortedError } from './errors.js';
 import { clampDelayMs, sleep } from './sleep.js';
+import { UNLIMITED_BUDGET, type SendBudget } from '../shared/sendBudget.js';
 
 /**
  * Telegram's flood limits: about one message per second per chat, 20 per minute per group and
@@ -83,6 +84,8 @@ export class SendScheduler {
   private sweptAt = 0;
   /** Woken when a send finishes, so waiters blocked by in-flight sends need not poll. */
   private finished = signal();
+  /** The bot-wide budget shared with other replicas (one process: no-op). */
+  private budget: SendBudget = UNLIMITED_BUDGET;
 
   constructor(
     private readonly limits: SendLimits,
@@ -115,10 +118,29 @@ export class SendScheduler {
       const windows = this.windowsFor(chatId, isGroup);
       const t = this.now();
       const waitMs = Math.max(this.pausedUntil - t, ...windows.map((w) => w.waitMs(t)));
-      if (waitMs <= 0) return this.book(chatId, isGroup, windows);
+      if (waitMs <= 0) return this.withBudget(this.book(chatId, isGroup, windows), stop);
       if (stop?.aborted) throw new CallAbortedError('send queue');
       // Re-check at least every second (pauses and other chats move the picture) and as soon as a send finishes.
       await Promise.race([this.sleepMs(Math.min(waitMs, 1000), stop), this.finished.promise]);
+    }
+  }
+
+  /**
+   * Several replicas serving one bot: Telegram's overall limit is per bot, so every send also
+   * takes a slot of a budget in the shared store (shared/sendBudget.ts).
+   */
+  shareBudget(budget: SendBudget): void {
+    this.budget = budget;
+  }
+
+  /** The local slot is booked first (check and book stay synchronous), then the shared one is taken. */
+  private async withBudget(release: () => void, stop?: AbortSignal): Promise<() => void> {
+    try {
+      await this.budget.take(stop);
+      return release;
+    } catch (err) {
+      release();
+      throw stop?.aborted ? new CallAbortedError('send budget') : err;
     }
   }
 
