@@ -9,7 +9,7 @@ import { buildChunkView, coverage, focusInHeading, type ChunkView, type Retrieve
 import { asksForDuration, DATE_RE, unitVariants, sentenceFigures, unitNearNumber, unitAfterNumber } from '../retrieval/figures.js';
 import { intentCues, matchesAny } from '../retrieval/intents.js';
 import { answerDocumentDetail, refersToCorpusDocument } from './documentDetails.js';
-import { asFigureSentence, chooseFigure, chooseFigureScored, docNumberIn, figurePhrase, type FigureQuestion, type FigureSentence } from './figureLead.js';
+import { asFigureSentence, chooseFigure, chooseFigureScored, contextUnitFits, docNumberIn, figurePhrase, type FigureQuestion, type FigureSentence } from './figureLead.js';
 import { shortDocumentLabel, shortSectionLabel } from './labels.js';
 import { isLeadIn, listLead, sentenceLead } from './lists.js';
 import type { AnalyzedQuery } from '../retrieval/query.js';
@@ -187,6 +187,7 @@ export function scoreSentences(
         if (numbers.length && query.unitTokens.length) {
           const direct = unitAfterNumber(text, query.unitTokens);
           if (direct) factor *= direct === 2 ? 1.6 : 1.45;
+          else if (figureSentence.figures.some((f) => contextUnitFits(f, query.unitTokens))) factor *= 1.45;
           else if (unitNearNumber(text, query.unitTokens)) factor *= 1.15;
           if (statesTotal(text, query.unitTokens)) factor *= 1.2;
         }
@@ -316,7 +317,11 @@ export function composeExtractive({ query, retrieved, snapshot, documentTerms, v
     // And it must be a figure of the place asked about: another place's count is no answer.
     const placeOk = (x: EvidenceSentence) => !query.entities.some((e) => e.kind !== 'document') || x.entityMatch >= 0.5;
     const carriesUnit = (x: EvidenceSentence) =>
-      x.hasNumber && placeOk(x) && (unitAfterNumber(counted(x), query.unitTokens) > 0 || unitNearNumber(counted(x), query.unitTokens));
+      x.hasNumber &&
+      placeOk(x) &&
+      (unitAfterNumber(counted(x), query.unitTokens) > 0 ||
+        unitNearNumber(counted(x), query.unitTokens) ||
+        figureSentenceOf(x, snapshot.facts).figures.some((f) => contextUnitFits(f, query.unitTokens)));
     const withUnit = sentences.filter(carriesUnit);
     sentences = [...withUnit, ...sentences.filter((x) => !carriesUnit(x))];
     if (!withUnit.length) return notFound;

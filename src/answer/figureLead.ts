@@ -1,6 +1,6 @@
 import { fold, normalizeText } from '../ingest/normalize.js';
 import { documentCode, documentNumberRe } from '../ingest/documentTypes.js';
-import { namesPlaceBelowProvince, scopeLevelBefore, tableCells, textFigures, type TextFigure } from '../ingest/facts.js';
+import { namesPlaceBelowProvince, scopeLevelBefore, tableCells, textFigures, type FigureFact, type TextFigure } from '../ingest/facts.js';
 import { asksForDuration, unitVariants } from '../retrieval/figures.js';
 import { intentCues } from '../retrieval/intents.js';
 import type { PlaceLevel } from '../ingest/places.js';
@@ -15,10 +15,24 @@ import type { FigureWish } from '../retrieval/query.js';
  * ("99 chi bộ quân sự/102 xã, phường, thị trấn với 872 đảng viên").
  */
 
+/** A figure as the sentence's words give it, with what its document adds when it comes from the store. */
+export type SentenceFigure = TextFigure & Partial<Pick<FigureFact, 'contextUnitKey'>>;
+
 /** A sentence with the facts of its figures: from the store, or read now for text the store lacks. */
 export interface FigureSentence {
   text: string;
-  figures: readonly TextFigure[];
+  figures: readonly SentenceFigure[];
+}
+
+/**
+ * "khai trừ 12 trường hợp" in a note on "… 71 đảng viên": a figure in a generic unit counts the
+ * unit of the sentence it details, and that unit is the one asked.
+ */
+export function contextUnitFits(f: SentenceFigure, unitTokens: readonly string[]): boolean {
+  const key = f.contextUnitKey;
+  if (!key || !unitTokens.length) return false;
+  const words = key.split(' ');
+  return unitVariants(unitTokens).some((v) => v.length >= words.length && words.every((w, i) => v[i] === w));
 }
 
 export type SentenceInput = string | FigureSentence;
@@ -55,7 +69,7 @@ const foldedWords = (text: string): string[] => fold(text).match(/[a-z]+/g) ?? [
 /** Words that may stand right before a figure without saying what it counts ("có", "được", "lên", "khoảng"). */
 const FIGURE_LEAD_FUNCTION_WORDS = new Set(intentCues().figureLeadIn);
 
-function score(sentence: string, f: TextFigure, q: FigureQuestion): number {
+function score(sentence: string, f: SentenceFigure, q: FigureQuestion): number {
   const at = f.at;
   const end = f.matchEnd;
   const after = foldedWords(sentence.slice(end)).slice(0, 6);
@@ -69,6 +83,8 @@ function score(sentence: string, f: TextFigure, q: FigureQuestion): number {
     return k / Math.min(4, v.length);
   }));
   if (prefix > 0) s += 2.5 + 3.5 * prefix;
+  // A generic unit resolved to the one asked is the whole unit: "12 trường hợp" of "đảng viên".
+  else if (contextUnitFits(f, q.unitTokens)) s += 6;
   else if (variants.some((v) => after.slice(0, 3).includes(v[0]!))) s += 3;
   else if (variants.some((v) => before.slice(-6).includes(v[0]!))) s += 1.5;
   const question = new Set(q.tokens);
@@ -142,7 +158,7 @@ export interface ScoredFigure {
 }
 
 /** The figures a question may be answered with: durations only when it asks how long. */
-function candidates(sentence: FigureSentence, q: FigureQuestion): readonly TextFigure[] {
+function candidates(sentence: FigureSentence, q: FigureQuestion): readonly SentenceFigure[] {
   return asksForDuration(q.unitTokens) ? sentence.figures : sentence.figures.filter((f) => !f.duration);
 }
 

@@ -77,6 +77,11 @@ export interface FigureFact extends TextFigure {
   place?: string;
   /** The level its marker gives that place in the clause ("thành phố Hà Sơn" → district). */
   placeLevel?: PlaceLevel;
+  /**
+   * For a figure in a generic unit ("khai trừ 12 trường hợp"), the unit key of what the sentence
+   * it details counts ("dang vien"): a footnote's anchor sentence, or the sentence before "Trong đó: …".
+   */
+  contextUnitKey?: string;
 }
 
 /** A known place named in a sentence. */
@@ -111,6 +116,8 @@ const FactsFile = z.object({
   changeByBeforeFolded: Words,
   changeToBeforeFolded: Words,
   changeFromBeforeFolded: Words,
+  genericUnitsFolded: Words,
+  subsetOpenersFolded: Words,
 });
 const IntentsPart = z.object({ target: Words, figureLeadIn: Words });
 
@@ -128,6 +135,8 @@ interface FactVocabulary {
   target: RegExp[];
   /** Folded function words that may stand right before a figure without naming another quantity. */
   figureLeadIn: Set<string>;
+  genericUnits: Set<string>;
+  subsetOpener: RegExp;
 }
 
 function readLexicon<T>(name: string, schema: z.ZodType<T>): T {
@@ -159,6 +168,8 @@ export function factVocabulary(): FactVocabulary {
     changeFrom: new RegExp(`\\b(${alternation(file.changeFromBeforeFolded)})\\s*$`),
     target: intents.target.map((p) => new RegExp(p)),
     figureLeadIn: new Set(intents.figureLeadIn),
+    genericUnits: new Set(file.genericUnitsFolded),
+    subsetOpener: new RegExp(`^\\W*(${alternation(file.subsetOpenersFolded)})\\b`),
   };
   return vocabularyCache;
 }
@@ -630,11 +641,41 @@ function attributePlaces(text: string, isTable: boolean, figures: FigureFact[], 
   }
 }
 
+/** The unit counted by the first figure of `text` that has a specific one. */
+function countedUnit(text: string, chunk: Chunk): string | undefined {
+  const generic = factVocabulary().genericUnits;
+  return sentenceFigureFacts(text, { chunk: { ...chunk, metadata: { ...chunk.metadata, kind: 'body' } } }).find(
+    (f) => f.counted && !f.duration && f.unitKey && f.unitKey !== '%' && !generic.has(f.unitKey),
+  )?.unitKey;
+}
+
+/** Figures in a generic unit take the unit of the sentence they detail. */
+function resolveGenericUnits(figures: FigureFact[], detailed: () => string | undefined, chunk: Chunk): void {
+  const v = factVocabulary();
+  if (!figures.some((f) => v.genericUnits.has(f.unitKey))) return;
+  const context = detailed();
+  const unit = context ? countedUnit(context, chunk) : undefined;
+  if (!unit) return;
+  for (const f of figures) if (v.genericUnits.has(f.unitKey)) f.contextUnitKey = unit;
+}
+
 /** The facts of every sentence of a chunk. */
 export function chunkFacts(chunk: Chunk, docYear: number | undefined, places: PlaceMatcher): SentenceFacts[] {
-  return splitSentences(chunk.text).map((span) => {
+  const spans = splitSentences(chunk.text);
+  return spans.map((span, i) => {
     const text = chunk.text.slice(span.start, span.end);
     const figures = sentenceFigureFacts(text, { chunk, ...(docYear !== undefined ? { docYear } : {}) });
+    const previous = spans[i - 1];
+    resolveGenericUnits(
+      figures,
+      () =>
+        factVocabulary().subsetOpener.test(fold(text)) && previous
+          ? chunk.text.slice(previous.start, previous.end)
+          : chunk.metadata.kind === 'footnote'
+            ? chunk.metadata.anchorSentence
+            : undefined,
+      chunk,
+    );
     const mentions = places.mentions(text);
     attributePlaces(text, chunk.metadata.kind === 'table', figures, mentions);
     return { start: span.start, end: span.end, figures, places: mentions };
@@ -648,7 +689,7 @@ export function chunkFacts(chunk: Chunk, docYear: number | undefined, places: Pl
  * The version of the extractor's output. Stored facts of another version are read afresh from
  * the documents when the index loads: a change to the rules reaches an index built before it.
  */
-export const FACTS_VERSION = 2;
+export const FACTS_VERSION = 3;
 
 /** Facts of the corpus by chunk and sentence; built with the index and shared by every later stage. */
 export class FactStore {

@@ -116,6 +116,23 @@ describe('the fact store', () => {
     expect(byRaw(row!.figures, '57').indicator).toBe('count|actual|table so chi bo');
   });
 
+  it('reads a figure in a generic unit as a count of what the sentence it details counts', () => {
+    const note: Chunk = { ...chunkOf('doc#fn1', 'Trong đó: xóa tên 30 trường hợp, khai trừ 9 trường hợp.', 'footnote'), metadata: { ...chunkOf('x', '').metadata, kind: 'footnote', footnote: 1, anchorSentence: 'Đã đưa ra khỏi Đảng 39 đảng viên không còn đủ tư cách.' } };
+    const prose = chunkOf('doc#1', 'Đã kết nạp 500 đảng viên mới. Trong đó, có 20 trường hợp là người dân tộc thiểu số tại chỗ. Có 7 trường hợp chuyển đi.');
+    const facts = FactStore.build([documentOf([note, prose])], []);
+    expect(facts.sentences(note.id)[0]!.figures.map((f) => [f.raw, f.unitKey, f.contextUnitKey])).toEqual([
+      ['30', 'truong hop', 'dang vien'],
+      ['9', 'truong hop', 'dang vien'],
+    ]);
+    // Only a sentence that opens as a subset of the one before it ("Trong đó") takes its unit.
+    expect(facts.sentences(prose.id).map((s) => s.figures.map((f) => f.contextUnitKey))).toEqual([[undefined], ['dang vien'], [undefined]]);
+    // The answer asked in the detailed unit is the figure whose own words match the question.
+    const [sentence] = facts.sentences(note.id);
+    const text = note.text.slice(sentence!.start, sentence!.end);
+    const q = { unitTokens: ['dang', 'vien'], tokens: ['khai', 'tru', 'bao', 'nhieu', 'dang', 'vien'], wish: { target: false, now: false, percent: false, changeTo: false, changeBy: false }, years: [] };
+    expect(figurePhrase({ text, figures: sentence!.figures }, q)).toBe('9 trường hợp');
+  });
+
   it('survives its JSON form unchanged, and refuses facts of another extractor version', () => {
     const json = JSON.parse(JSON.stringify(store.toJSON())) as FactStoreJSON;
     const again = FactStore.fromJSON(json)!;
