@@ -3,6 +3,8 @@ import path from 'node:path';
 import { loadText } from '../ingest/loaders/text.js';
 import { buildDocument } from '../ingest/structure.js';
 import { splitSentences } from '../ingest/sentences.js';
+import { documentNumberRe } from '../ingest/documentTypes.js';
+import { placeMarkers } from '../ingest/places.js';
 import { Rng } from './rng.js';
 
 /**
@@ -12,6 +14,14 @@ import { Rng } from './rng.js';
  * figures are re-drawn, places are rotated through a list of provinces, and every file uses the
  * Word-export .txt layout the loader expects: header block, Roman/numbered sections, footnote
  * marks as line breaks before the punctuation, the footnote list at the end starting with U+FFFD.
+ *
+ * The synthetic documents are other places' reports: every place the real reports name (found
+ * after a place marker from lexicon/places.json, "tỉnh …", "huyện …", or from the lists below) is
+ * rewritten in the learned text, synthetic files are about places the real reports never name, and
+ * their document numbers are never the real ones. A synthetic "report of the same province" with
+ * re-drawn figures would be a rival source that legitimately changes the answer (the newest report
+ * wins), so it could not measure whether answers degrade as the corpus grows; distractors from
+ * other places can.
  *
  * Chunk-count control: every paragraph is kept between PARAGRAPH_MIN_CHARS and
  * PARAGRAPH_MAX_CHARS, so the section-aware chunker (700-char target, paragraph boundaries
@@ -36,7 +46,6 @@ const DISTRICTS = [
   'Ea Kar', 'Di Linh', 'Bảo Lâm', 'Núi Thành', 'Tư Nghĩa', 'Phù Cát', 'Tuy An', 'Vạn Ninh', 'Ninh Hải', 'Tuy Phong',
   'Cao Lãnh', 'Cái Bè', 'Mỏ Cày', 'Long Hồ', 'Cầu Kè', 'Mỹ Tú', 'Hồng Dân', 'Năm Căn', 'Giồng Riềng', 'Phụng Hiệp',
 ];
-const PLACE_PATTERN = /Kon Tum|An Giang|Đức Thọ|Hà Tĩnh/g;
 const DOC_TYPES = ['BÁO CÁO', 'BÁO CÁO', 'BÁO CÁO', 'KẾ HOẠCH', 'TỜ TRÌNH', 'THÔNG BÁO'];
 const ISSUER_KINDS = ['TỈNH UỶ', 'HUYỆN UỶ', 'ĐẢNG UỶ KHỐI CƠ QUAN', 'BAN TỔ CHỨC TỈNH UỶ'];
 const ROMAN = ['I', 'II', 'III', 'IV', 'V', 'VI', 'VII', 'VIII'];
@@ -63,6 +72,10 @@ export interface SyntheticResult {
 }
 
 interface Vocabulary {
+  /** Place names of the real reports, longest first; rewritten to the synthetic file's places. */
+  seedPlaces: RegExp;
+  /** The real reports' text, to keep synthetic places and document numbers apart from theirs. */
+  sourceText: string;
   chain: Map<string, string[]>;
   starts: string[][];
   headings: string[];
@@ -76,8 +89,10 @@ async function learnVocabulary(sourceDir: string): Promise<Vocabulary> {
   const starts: string[][] = [];
   const headings = new Set<string>();
   const footnotes: string[] = [];
+  const sources: string[] = [];
   for (const name of names) {
     const source = loadText(await fs.readFile(path.join(sourceDir, name)), 'txt');
+    sources.push(source.originalText);
     const doc = buildDocument({ id: name, file: name, source });
     for (const s of doc.sections) {
       for (const h of s.path) {
@@ -106,7 +121,33 @@ async function learnVocabulary(sourceDir: string): Promise<Vocabulary> {
     }
   }
   if (!starts.length) throw new Error(`no report text to learn from in ${sourceDir}`);
-  return { chain, starts, headings: [...headings], footnotes };
+  const sourceText = sources.join('\n');
+  return { seedPlaces: seedPlacePattern(sourceText), sourceText, chain, starts, headings: [...headings], footnotes };
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Every place the real reports name: a capitalised name of one to three words after a place
+ * marker ("huyện Châu Phú", "Tỉnh Kon Tum"), plus any name of the lists below that occurs.
+ */
+function seedPlacePattern(sourceText: string): RegExp {
+  const markers = placeMarkers()
+    .filter((m) => !m.english)
+    .flatMap((m) => [m.text, m.text.charAt(0).toUpperCase() + m.text.slice(1)]);
+  const named = new RegExp(`(?:^|[\\s(])(?:${markers.map(escapeRegExp).join('|')})\\s+(\\p{Lu}\\p{Ll}+(?:\\s\\p{Lu}\\p{Ll}+){0,2})`, 'gu');
+  const names = new Set<string>();
+  for (const m of sourceText.normalize('NFC').matchAll(named)) if (m[1]) names.add(m[1]);
+  for (const name of [...PROVINCES, ...DISTRICTS]) if (sourceText.includes(name)) names.add(name);
+  const sorted = [...names].sort((a, b) => b.length - a.length).map(escapeRegExp);
+  // A pattern that never matches when the reports name no place.
+  return new RegExp(sorted.length ? `(?<!\\p{L})(?:${sorted.join('|')})(?!\\p{L})` : '(?!)', 'gu');
+}
+
+/** The list's names the real reports never mention: the places synthetic reports are about. */
+function otherPlaces(list: readonly string[], sourceText: string): string[] {
+  const others = list.filter((name) => !sourceText.includes(name));
+  return others.length ? others : [...list];
 }
 
 /** Re-draws every digit run, keeping its length (so "27.023" stays a five-digit figure). */
@@ -125,6 +166,20 @@ class Writer {
     private readonly rng: Rng,
   ) {}
 
+  /** Figures re-drawn; a document number that comes out as one of the real reports' is drawn again. */
+  redrawn(word: string): string {
+    for (let attempt = 0; ; attempt++) {
+      const out = redrawFigures(word, this.rng);
+      const numbers = out.match(documentNumberRe('gu')) ?? [];
+      if (attempt >= 20 || numbers.every((n) => !new RegExp(`(?<!\\d)${escapeRegExp(n)}`).test(this.vocab.sourceText))) return out;
+    }
+  }
+
+  /** The real reports' place names become this file's province or district. */
+  rewritePlaces(text: string, place: string, district: string): string {
+    return text.replace(this.vocab.seedPlaces, () => (this.rng.chance(0.7) ? place : district));
+  }
+
   sentence(place: string, district: string, maxWords = 42): string {
     const { rng, vocab } = this;
     const words = [...rng.pick(vocab.starts)];
@@ -135,8 +190,8 @@ class Writer {
       if (next === END) break;
       words.push(next);
     }
-    let text = words.map((w) => redrawFigures(w, rng)).join(' ');
-    text = text.replace(PLACE_PATTERN, () => (rng.chance(0.7) ? place : district));
+    let text = words.map((w) => this.redrawn(w)).join(' ');
+    text = this.rewritePlaces(text, place, district);
     // Sentences are closed with a period so the loader's footnote-mark repair and the
     // sentence splitter see the same shapes as in the real reports.
     text = text.replace(/[\s.,;:…!?]+$/u, '') + '.';
@@ -176,13 +231,27 @@ interface GeneratedFile {
   sample: string[];
 }
 
-function generateFile(writer: Writer, rng: Rng, index: number, budget: number, sampleRate: number): GeneratedFile {
-  const place = PROVINCES[index % PROVINCES.length]!;
-  const district = rng.pick(DISTRICTS);
+interface PlacePool {
+  provinces: string[];
+  districts: string[];
+}
+
+/** A document number of the type's form that none of the real reports carries. */
+function freshNumber(docType: string, rng: Rng, sourceText: string): string {
+  const suffix = `-${docType === 'KẾ HOẠCH' ? 'KH' : docType === 'TỜ TRÌNH' ? 'TTr' : docType === 'THÔNG BÁO' ? 'TB' : 'BC'}/TU`;
+  for (;;) {
+    const number = `${rng.int(10, 990)}${suffix}`;
+    if (!new RegExp(`(?<!\\d)${escapeRegExp(number)}`).test(sourceText)) return number;
+  }
+}
+
+function generateFile(writer: Writer, rng: Rng, index: number, budget: number, sampleRate: number, pool: PlacePool): GeneratedFile {
+  const place = pool.provinces[index % pool.provinces.length]!;
+  const district = rng.pick(pool.districts);
   const issuerKind = rng.pick(ISSUER_KINDS);
   const docType = rng.pick(DOC_TYPES);
   const year = rng.int(2008, 2023);
-  const number = `${rng.int(10, 990)}-${docType === 'KẾ HOẠCH' ? 'KH' : docType === 'TỜ TRÌNH' ? 'TTr' : docType === 'THÔNG BÁO' ? 'TB' : 'BC'}/TU`;
+  const number = freshNumber(docType, rng, writer.vocab.sourceText);
   const lines: string[] = [
     ` \t${issuerKind} ${place.toUpperCase()}`,
     '',
@@ -217,7 +286,7 @@ function generateFile(writer: Writer, rng: Rng, index: number, budget: number, s
       lines.push(`${bullet}${head}`, `. ${tail}`);
       footnoteTexts.push(
         rng.chance(0.4)
-          ? rng.pick(writer.vocab.footnotes).split(/\s+/).map((w) => redrawFigures(w, rng)).join(' ')
+          ? writer.rewritePlaces(rng.pick(writer.vocab.footnotes).split(/\s+/).map((w) => writer.redrawn(w)).join(' '), place, district)
           : writer.sentence(place, district, rng.int(10, 30)),
       );
     } else {
@@ -265,6 +334,7 @@ export async function generateSyntheticCorpus(options: SyntheticOptions): Promis
   const rng = new Rng(options.seed ?? DEFAULT_SEED);
   const vocab = await learnVocabulary(options.sourceDir);
   const writer = new Writer(vocab, rng);
+  const pool: PlacePool = { provinces: otherPlaces(PROVINCES, vocab.sourceText), districts: otherPlaces(DISTRICTS, vocab.sourceText) };
   await fs.mkdir(options.outDir, { recursive: true });
   const wantedQuestions = options.questions ?? 60;
   const files = Math.max(1, Math.ceil(options.targetChunks / CHUNKS_PER_FILE));
@@ -277,7 +347,7 @@ export async function generateSyntheticCorpus(options: SyntheticOptions): Promis
   const samples: string[] = [];
   for (let i = 0; i < files; i++) {
     const budget = Math.ceil(remaining / (files - i));
-    const file = generateFile(writer, rng, i, budget, sampleRate);
+    const file = generateFile(writer, rng, i, budget, sampleRate, pool);
     const data = Buffer.from(file.text, 'utf8');
     await fs.writeFile(path.join(options.outDir, `synth-${String(i).padStart(4, '0')}.txt`), data);
     bytes += data.length;

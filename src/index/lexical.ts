@@ -324,7 +324,7 @@ export class LexicalIndex {
    * them. `fuzzyTerms` are words the corpus does not contain (likely typos): only those are
    * matched approximately, against single syllables.
    */
-  search(terms: readonly string[], limit: number, termBoost?: ReadonlyMap<string, number>, fuzzyTerms?: ReadonlySet<string>): LexicalHit[] {
+  search(terms: readonly string[], limit: number, termBoost?: ReadonlyMap<string, number>, fuzzyTerms?: ReadonlySet<string>, scope?: LexicalScope): LexicalHit[] {
     const { data } = this;
     const n = data.ids.length;
     if (!terms.length || !n || limit <= 0) return [];
@@ -376,8 +376,16 @@ export class LexicalIndex {
         }
       }
     }
-    return topByScore(touched, scores, limit).map((doc) => ({ chunkId: data.ids[doc]!, score: scores[doc]! }));
+    // Scoping after scoring, not before: BM25 weights stay those of the whole corpus, and the
+    // best passages of a few documents are found however many other documents match better.
+    const candidates = scope ? touched.filter((doc) => scope.within(data.ids[doc]!)) : touched;
+    return topByScore(candidates, scores, limit).map((doc) => ({ chunkId: data.ids[doc]!, score: scores[doc]! }));
   }
+}
+
+/** Restricts a search to some passages (those of the documents about a place). */
+export interface LexicalScope {
+  within(chunkId: string): boolean;
 }
 
 /** The `limit` best passages, best first; ties go to the earlier passage so results are stable. */

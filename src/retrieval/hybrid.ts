@@ -152,16 +152,38 @@ export class HybridRetriever {
     const places = query.entities.filter((e) => e.kind === 'place');
     if (!places.length) return [];
     const placeTerms = new Set(places.flatMap((p) => [...p.folded.split(' '), p.folded.replace(/ /g, BIGRAM_JOINER)]));
-    const terms = this.lexicalTerms(query).filter((t) => !placeTerms.has(t));
+    // Every term of the question, not only the corpus-wide rare ones: inside a place's few
+    // reports, "hạn chế" or "bí thư" is what tells passages apart, however common it is elsewhere.
+    const terms = query.searchTerms.filter((t) => !placeTerms.has(t));
     if (!terms.length) return [];
-    const own = (documentId: string) => places.every((p) => this.documentFolded(documentId).includes(p.folded));
-    return this.snapshot.lexical
-      .search(terms, pool * 2, query.termBoost, unknown)
-      .filter((h) => {
-        const chunk = this.snapshot.chunkById.get(h.chunkId);
-        return chunk !== undefined && own(chunk.metadata.documentId);
-      })
-      .slice(0, pool);
+    const documents = this.documentsAbout(places.map((p) => p.folded));
+    if (!documents.size) return [];
+    const { chunkById } = this.snapshot;
+    // Scoped inside the search: filtering a global top list fails at scale, where every one of
+    // its passages can come from other places' reports.
+    const within = (chunkId: string) => {
+      const documentId = chunkById.get(chunkId)?.metadata.documentId;
+      return documentId !== undefined && documents.has(documentId);
+    };
+    return this.snapshot.lexical.search(terms, pool, query.termBoost, unknown, { within });
+  }
+
+  private readonly documentsAboutCache = new Map<string, ReadonlySet<string>>();
+
+  /** The documents whose card (title, heading, issuer, place, number) names every one of the places. */
+  private documentsAbout(places: readonly string[]): ReadonlySet<string> {
+    const key = [...places].sort().join('|');
+    let found = this.documentsAboutCache.get(key);
+    if (!found) {
+      const ids = new Set<string>();
+      for (const documentId of this.snapshot.documentById.keys()) {
+        const folded = this.documentFolded(documentId);
+        if (places.every((p) => folded.includes(p))) ids.add(documentId);
+      }
+      if (this.documentsAboutCache.size >= 1000) this.documentsAboutCache.clear();
+      this.documentsAboutCache.set(key, (found = ids));
+    }
+    return found;
   }
 
   /** Views of recently scored passages; folding and tokenizing are the costliest part of reranking. */

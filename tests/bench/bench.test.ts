@@ -33,6 +33,20 @@ describe('synthetic corpus', () => {
     expect(summary.footnotes).toBe(again.footnotes);
     expect(summary.sections).toBeGreaterThan(summary.documents * 3);
   });
+
+  it('writes other places\' reports: no place or document number of the real reports appears in it', async () => {
+    const outDir = tempDir();
+    await generateSyntheticCorpus({ sourceDir: corpusDir, outDir, targetChunks: 1500, questions: 5 });
+    const synthetic = readAll(outDir).join('\n');
+    const sources = readAll(corpusDir).join('\n');
+    // What the real reports are about: the places after "tỉnh"/"huyện" and their document numbers.
+    const places = new Set([...sources.matchAll(/(?:tỉnh|huyện) (\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+)/gu)].map((m) => m[1]!));
+    const numbers = new Set([...sources.matchAll(/\b\d+-(?:BC|KH)\/TU\b/g)].map((m) => m[0]));
+    expect(places.size).toBeGreaterThan(2);
+    expect(numbers.size).toBeGreaterThan(2);
+    for (const place of places) expect(synthetic.includes(place), place).toBe(false);
+    for (const number of numbers) expect(new RegExp(`(?<!\\d)${number.replace('/', '\\/')}`).test(synthetic), number).toBe(false);
+  });
 });
 
 describe('HNSW recall against exact search', () => {

@@ -74,4 +74,15 @@ describe('LexicalIndex (BM25+ over typed-array postings)', () => {
     expect(df.get('quan')).toBe(2);
     expect(builder.documentCount).toBe(3);
   });
+
+  it('finds the best passages within a scope even when every global top hit lies outside it', () => {
+    const distractors = Array.from({ length: 200 }, (_, i) => doc(`other-${i}`, 'hạn chế của mô hình bí thư đồng thời là chủ tịch, hạn chế, hạn chế'));
+    const index = LexicalIndex.build([...distractors, doc('ours#1', 'những hạn chế của mô hình còn nhiều'), doc('ours#2', 'kết quả tốt')]);
+    const terms = indexTerms('hạn chế của mô hình');
+    // Globally the place's passage is not among the first 40 …
+    expect(index.search(terms, 40).map((h) => h.chunkId)).not.toContain('ours#1');
+    // … but scoped to its document it comes first, and nothing outside the scope is returned.
+    const scoped = index.search(terms, 5, undefined, undefined, { within: (id) => id.startsWith('ours#') });
+    expect(scoped.map((h) => h.chunkId)).toEqual(['ours#1']);
+  });
 });
