@@ -136,7 +136,9 @@ interface FactVocabulary {
   /** Folded function words that may stand right before a figure without naming another quantity. */
   figureLeadIn: Set<string>;
   genericUnits: Set<string>;
+  /** "Trong đó: …" opening a sentence, and anywhere in one. */
   subsetOpener: RegExp;
+  subsetWithin: RegExp;
 }
 
 function readLexicon<T>(name: string, schema: z.ZodType<T>): T {
@@ -170,6 +172,7 @@ export function factVocabulary(): FactVocabulary {
     figureLeadIn: new Set(intents.figureLeadIn),
     genericUnits: new Set(file.genericUnitsFolded),
     subsetOpener: new RegExp(`^\\W*(${alternation(file.subsetOpenersFolded)})\\b`),
+    subsetWithin: new RegExp(`\\b(${alternation(file.subsetOpenersFolded)})\\b`),
   };
   return vocabularyCache;
 }
@@ -649,6 +652,23 @@ function countedUnit(text: string, chunk: Chunk): string | undefined {
   )?.unitKey;
 }
 
+/**
+ * "100% đảng viên … được giới thiệu, trong đó có 98,09% được …": a share or a generic count after
+ * a subset opener inside the sentence counts what the figure before it counts.
+ */
+function resolveSubsets(text: string, figures: FigureFact[]): void {
+  const v = factVocabulary();
+  const counted = figures.filter((f) => f.counted && !f.duration);
+  for (let i = 1; i < counted.length; i++) {
+    const f = counted[i]!;
+    const prev = counted[i - 1]!;
+    if (f.contextUnitKey || !(f.unitKey === '%' || v.genericUnits.has(f.unitKey))) continue;
+    if (!v.subsetWithin.test(fold(text.slice(prev.matchEnd, f.at)))) continue;
+    const unit = prev.unitKey === '%' ? unitAfter(text, prev.at + prev.raw.length).key : prev.contextUnitKey ?? prev.unitKey;
+    if (unit && unit !== '%' && !v.genericUnits.has(unit)) f.contextUnitKey = unit;
+  }
+}
+
 /** Figures in a generic unit take the unit of the sentence they detail. */
 function resolveGenericUnits(figures: FigureFact[], detailed: () => string | undefined, chunk: Chunk): void {
   const v = factVocabulary();
@@ -676,6 +696,7 @@ export function chunkFacts(chunk: Chunk, docYear: number | undefined, places: Pl
             : undefined,
       chunk,
     );
+    resolveSubsets(text, figures);
     const mentions = places.mentions(text);
     attributePlaces(text, chunk.metadata.kind === 'table', figures, mentions);
     return { start: span.start, end: span.end, figures, places: mentions };
@@ -689,7 +710,7 @@ export function chunkFacts(chunk: Chunk, docYear: number | undefined, places: Pl
  * The version of the extractor's output. Stored facts of another version are read afresh from
  * the documents when the index loads: a change to the rules reaches an index built before it.
  */
-export const FACTS_VERSION = 3;
+export const FACTS_VERSION = 4;
 
 /** Facts of the corpus by chunk and sentence; built with the index and shared by every later stage. */
 export class FactStore {

@@ -126,6 +126,13 @@ describe('the fact store', () => {
     ]);
     // Only a sentence that opens as a subset of the one before it ("Trong đó") takes its unit.
     expect(facts.sentences(prose.id).map((s) => s.figures.map((f) => f.contextUnitKey))).toEqual([[undefined], ['dang vien'], [undefined]]);
+    // Inside a sentence, a share after "trong đó" is a share of what the figure before it counts.
+    const within = chunkOf('doc#2', 'Đến nay, 100% đảng viên thuộc diện quy định được giới thiệu, trong đó có 96,5% được đánh giá tốt; có 12% chưa.');
+    expect(FactStore.build([documentOf([within])], []).sentences(within.id)[0]!.figures.map((f) => [f.raw, f.contextUnitKey])).toEqual([
+      ['100%', undefined],
+      ['96,5%', 'dang vien'],
+      ['12%', undefined],
+    ]);
     // The answer asked in the detailed unit is the figure whose own words match the question.
     const [sentence] = facts.sentences(note.id);
     const text = note.text.slice(sentence!.start, sentence!.end);
