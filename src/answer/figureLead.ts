@@ -157,9 +157,10 @@ export interface ScoredFigure {
   score: number;
 }
 
-/** The figures a question may be answered with: durations only when it asks how long. */
+/** The figures a question may be answered with: numbers that count something, durations only when it asks how long. */
 function candidates(sentence: FigureSentence, q: FigureQuestion): readonly SentenceFigure[] {
-  return asksForDuration(q.unitTokens) ? sentence.figures : sentence.figures.filter((f) => !f.duration);
+  const durations = asksForDuration(q.unitTokens);
+  return sentence.figures.filter((f) => f.counted && (durations || !f.duration));
 }
 
 /** The figure of `sentence` that answers, with how well it fits, or undefined when it has none. */
