@@ -351,3 +351,21 @@ export class PrivateCluster {
     await rm(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Repeated answers not explained by a kill: a reply on the wire at the kill has its first copy
+ * at the kill (a request written just before the process died reaches the fake server a moment
+ * later: one second of grace) and one repeat, from the replica that took over; any other repeat is
+ * a defect.
+ */
+export function unexplainedRepeats(sent: readonly { text: string; atMs: number }[], killedAtMs: number | undefined, graceMs = 1000): number {
+  const copies = new Map<number, number[]>();
+  for (const s of sent) for (const m of s.text.matchAll(TAG_OUT)) copies.set(Number(m[1]), [...(copies.get(Number(m[1])) ?? []), s.atMs]);
+  let n = 0;
+  for (const times of copies.values()) {
+    if (times.length < 2) continue;
+    const first = Math.min(...times);
+    if (killedAtMs === undefined || first > killedAtMs + graceMs || times.length > 2) n += times.length - 1;
+  }
+  return n;
+}

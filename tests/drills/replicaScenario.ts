@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { FakeBotApi } from '../channels/telegram/fakeBotApi.js';
 import { FakeZaloApi, textUpdate } from '../channels/zalo/fakeZaloApi.js';
-import { countTags, deliverAll, Replica, RoundRobinProxy, tally, waitUntil, type Delivery, type DrillCounts } from './replicaHarness.js';
+import { countTags, deliverAll, Replica, RoundRobinProxy, tally, unexplainedRepeats, waitUntil, type Delivery, type DrillCounts } from './replicaHarness.js';
 
 export const TELEGRAM_TOKEN = '900000002:AAreplicaDrillTokenForTheFakeBotApi';
 export const ZALO_TOKEN = '1459232241454765289:replicaDrillZaloSecret-Qw3rty';
@@ -33,6 +33,8 @@ export interface ScenarioOptions {
 
 export interface ScenarioResult extends DrillCounts {
   pendingLeft: number;
+  /** Repeats whose first copy was not sent before the fault (a kill explains only those on the wire). */
+  repeatsNotFromTheKill: number;
   /** Every replica still alive at the end exited cleanly on SIGTERM. */
   cleanExits: boolean;
   durationMs: number;
@@ -177,6 +179,7 @@ export async function runWebhookScenario(o: ScenarioOptions): Promise<ScenarioRe
     const done = Date.now();
     const sent = sink.sent();
     const counts = tally(expected, sent);
+    const repeatsNotFromTheKill = unexplainedRepeats(sent, faultMs);
     const pendingLeft = await pendingRows(o.databaseUrl, o.schema, o.channel);
     let takeoverS: number | undefined;
     if (faultMs !== undefined) {
@@ -197,6 +200,7 @@ export async function runWebhookScenario(o: ScenarioOptions): Promise<ScenarioRe
       ...counts,
       ...(takeoverS !== undefined ? { takeoverS } : {}),
       pendingLeft,
+      repeatsNotFromTheKill,
       cleanExits: codes.every((c) => c === 0),
       durationMs: done - started,
       deliveryMs,

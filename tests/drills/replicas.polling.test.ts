@@ -6,7 +6,7 @@ import { SHARED_INBOX_TUNING } from '../../src/channels/shared/inbox.js';
 import { PostgresDriver } from '../../src/state/index.js';
 import { FakeBotApi } from '../channels/telegram/fakeBotApi.js';
 import { PG_URL, postgresAvailable, uniqueSchema } from '../state/pgTestDb.js';
-import { countTags, renderDrillTable, Replica, tally, waitUntil } from './replicaHarness.js';
+import { countTags, renderDrillTable, Replica, tally, unexplainedRepeats, waitUntil } from './replicaHarness.js';
 import { pendingRows, TELEGRAM_TOKEN } from './replicaScenario.js';
 
 /**
@@ -77,6 +77,7 @@ describe.skipIf(!pg)('drill: Telegram polling leader killed, standby takes over'
       expect({ lost: counts.lost, orderViolations: counts.orderViolations, pendingLeft }).toEqual({ lost: 0, orderViolations: 0, pendingLeft: 0 });
       // Only a reply on the wire at the kill (accepted, not yet recorded) is sent again: at most one per chat being answered.
       expect(counts.duplicated).toBeLessThanOrEqual(SHARED_INBOX_TUNING.maxConcurrentChats);
+      expect(unexplainedRepeats(api.sentMessages().map((m) => ({ text: m.text, atMs: m.at })), killedAt)).toBe(0);
       expect(takeoverS).toBeLessThan(10);
       expect(await replicas[1]!.stop()).toBe(0);
     } finally {
