@@ -47,8 +47,8 @@ describe.skipIf(!pg)('drill: Telegram webhook, 3 replicas on PostgreSQL', () => 
   it('200 chats × 5 questions: none lost, none duplicated, order kept in every chat', async () => {
     const schema = uniqueSchema('drill_tg');
     schemas.push(schema);
-    check(await runWebhookScenario({ scenario: 'telegram webhook', channel: 'telegram', databaseUrl: PG_URL, schema, replicas: 3, chats: CHATS, questionsPerChat: QUESTIONS, askDelayMs: 30, timeoutMs: 60_000 }));
-  }, 120_000);
+    check(await runWebhookScenario({ scenario: 'telegram webhook', channel: 'telegram', databaseUrl: PG_URL, schema, replicas: 3, chats: CHATS, questionsPerChat: QUESTIONS, askDelayMs: 30, timeoutMs: 90_000 }));
+  }, 180_000);
 
   it('one replica killed with kill -9 mid-batch: its claims are taken over', async () => {
     const schema = uniqueSchema('drill_tg_kill');
@@ -62,7 +62,7 @@ describe.skipIf(!pg)('drill: Telegram webhook, 3 replicas on PostgreSQL', () => 
       chats: CHATS,
       questionsPerChat: QUESTIONS,
       askDelayMs: 30,
-      timeoutMs: 60_000,
+      timeoutMs: 90_000,
       fault: async (replicas) => {
         await replicas[1]!.kill9();
         return Date.now();
@@ -71,7 +71,7 @@ describe.skipIf(!pg)('drill: Telegram webhook, 3 replicas on PostgreSQL', () => 
     check(r, true);
     // The lease is 10 s and the take-over runs every 2 s.
     if (r.takeoverS !== undefined) expect(r.takeoverS).toBeLessThan(20);
-  }, 120_000);
+  }, 180_000);
 
   it.skipIf(!clusterOk)('PostgreSQL restarted mid-batch (a private cluster): replicas reconnect and finish', async () => {
     const cluster = await PrivateCluster.start(55_000 + (process.pid % 5000));
@@ -85,7 +85,7 @@ describe.skipIf(!pg)('drill: Telegram webhook, 3 replicas on PostgreSQL', () => 
         chats: CHATS,
         questionsPerChat: QUESTIONS,
         askDelayMs: 30,
-        timeoutMs: 60_000,
+        timeoutMs: 90_000,
         fault: async () => {
           const at = Date.now();
           await cluster.restart();
@@ -96,5 +96,5 @@ describe.skipIf(!pg)('drill: Telegram webhook, 3 replicas on PostgreSQL', () => 
     } finally {
       await cluster.destroy();
     }
-  }, 150_000);
+  }, 180_000);
 });

@@ -41,8 +41,8 @@ describe.skipIf(!pg)('drill: Zalo webhook, 3 replicas on PostgreSQL', () => {
   it('200 chats × 5 questions: none lost, none duplicated, order kept in every chat', async () => {
     const schema = uniqueSchema('drill_zalo');
     schemas.push(schema);
-    check(await runWebhookScenario({ scenario: 'zalo webhook', channel: 'zalo', databaseUrl: PG_URL, schema, replicas: 3, chats: CHATS, questionsPerChat: QUESTIONS, askDelayMs: 30, timeoutMs: 60_000 }));
-  }, 150_000);
+    check(await runWebhookScenario({ scenario: 'zalo webhook', channel: 'zalo', databaseUrl: PG_URL, schema, replicas: 3, chats: CHATS, questionsPerChat: QUESTIONS, askDelayMs: 30, timeoutMs: 90_000 }));
+  }, 180_000);
 
   it('one replica killed with kill -9 mid-batch: its claims are taken over', async () => {
     const schema = uniqueSchema('drill_zalo_kill');
@@ -56,7 +56,7 @@ describe.skipIf(!pg)('drill: Zalo webhook, 3 replicas on PostgreSQL', () => {
       chats: CHATS,
       questionsPerChat: QUESTIONS,
       askDelayMs: 30,
-      timeoutMs: 60_000,
+      timeoutMs: 90_000,
       fault: async (replicas) => {
         await replicas[1]!.kill9();
         return Date.now();
@@ -64,5 +64,5 @@ describe.skipIf(!pg)('drill: Zalo webhook, 3 replicas on PostgreSQL', () => {
     });
     check(r, true);
     if (r.takeoverS !== undefined) expect(r.takeoverS).toBeLessThan(20);
-  }, 150_000);
+  }, 180_000);
 });
