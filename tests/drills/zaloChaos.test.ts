@@ -48,6 +48,12 @@ describe('drill: Zalo Bot API storm', () => {
     expect(proxy.corrupted.filter((c) => c.method === 'sendMessage')).toHaveLength(2);
     // Nothing lost; at most the one send that outlived the client timeout arrives twice.
     const extra = users.reduce((n, u) => n + api.textsTo(u).length - 1, 0);
+    console.log(
+      [
+        'scenario | messages | lost | duplicated',
+        `429 x8 + 502 x3 + drop + 3 corrupt bodies on getUpdates; 429 x3, 503 x2, a 900 ms send, 2 corrupt bodies on sendMessage | ${users.length} | ${users.filter((u) => api.textsTo(u).length === 0).length} | ${extra}`,
+      ].join('\n'),
+    );
     expect(extra).toBeLessThanOrEqual(1);
     // Still polling after the storm.
     api.push(textUpdate({ text: 'Mô hình bí thư đồng thời là chủ tịch xã đạt kết quả gì?', userId: 'u-after' }));

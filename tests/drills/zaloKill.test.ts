@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeZaloApi, textUpdate } from '../channels/zalo/fakeZaloApi.js';
 import { removeDir, tempStateDir, TOKEN } from '../channels/zalo/harness.js';
+import { SQLITE_FILE, SqliteDriver } from '../../src/state/index.js';
 import { exited, whenReady } from '../helpers.js';
 
 /**
@@ -89,7 +91,10 @@ describe('drill: kill -9 of the Zalo bot mid-batch', () => {
       await new Promise((r) => setTimeout(r, 700));
       second.kill('SIGTERM');
       await exited(second);
-      expect(answerNumbers(api)).toEqual(Array.from({ length: QUESTIONS }, (_, i) => i + 1));
+      const got = answerNumbers(api);
+      const lost = Array.from({ length: QUESTIONS }, (_, i) => i + 1).filter((n) => !got.includes(n)).length;
+      console.log(['scenario | messages | lost | duplicated', `kill -9 once while answering (8 questions, one chat) | ${QUESTIONS} | ${lost} | ${got.length - new Set(got).size}`].join('\n'));
+      expect(got).toEqual(Array.from({ length: QUESTIONS }, (_, i) => i + 1));
     } finally {
       await api.stop();
       await removeDir(stateDir);
@@ -132,8 +137,11 @@ function planQuestions(): Question[] {
 export interface DeliveryCounts {
   /** Questions the bot received and never answered. */
   lost: number;
-  /** Never read by the bot: written by the API to a connection whose process died first. */
-  unread: number;
+  /**
+   * Never confirmed: handed out last before a kill, with no further poll by that process (the
+   * update was on the wire or being written down). Zalo has no offset to fetch it again.
+   */
+  unconfirmed: number;
   duplicated: number;
   outOfOrder: number;
 }
@@ -142,16 +150,16 @@ const answerNumbersIn = (texts: string[]): number[] => texts.flatMap((t) => [...
 const numberOf = (update: unknown): number => Number(/số (\d+)/.exec((update as { message?: { text?: string } }).message?.text ?? '')?.[1]);
 
 /** Lost, duplicated and out-of-order answers, from what the fake API received per chat. */
-export function countDeliveries(api: FakeZaloApi, plan: Question[]): DeliveryCounts {
-  const counts: DeliveryCounts = { lost: 0, unread: 0, duplicated: 0, outOfOrder: 0 };
-  const unread = new Set(api.unread.map(numberOf));
+export function countDeliveries(api: FakeZaloApi, plan: Question[], atDeath: unknown[]): DeliveryCounts {
+  const counts: DeliveryCounts = { lost: 0, unconfirmed: 0, duplicated: 0, outOfOrder: 0 };
+  const unconfirmed = new Set(atDeath.map(numberOf));
   for (const chat of new Set(plan.map((q) => q.chat))) {
     const got = answerNumbersIn(api.textsTo(chat));
     const seen = new Map<number, number>();
     for (const n of got) seen.set(n, (seen.get(n) ?? 0) + 1);
     for (const q of plan.filter((x) => x.chat === chat)) {
       const k = seen.get(q.n) ?? 0;
-      if (k === 0 && unread.has(q.n)) counts.unread++;
+      if (k === 0 && unconfirmed.has(q.n)) counts.unconfirmed++;
       else if (k === 0) counts.lost++;
       else counts.duplicated += k - 1;
     }
@@ -159,6 +167,42 @@ export function countDeliveries(api: FakeZaloApi, plan: Question[]): DeliveryCou
     for (let i = 1; i < firsts.length; i++) if ((firsts[i] ?? 0) < (firsts[i - 1] ?? 0)) counts.outOfOrder++;
   }
   return counts;
+}
+
+/**
+ * Duplicates not explained by a kill: answers sent twice whose first copy did not go out in the
+ * second before some kill (the window is a send made but not yet recorded when the process died).
+ */
+function unexplainedDuplicates(api: FakeZaloApi, plan: Question[], killsAtMs: number[]): number {
+  let n = 0;
+  for (const chat of new Set(plan.map((q) => q.chat))) {
+    const firstAt = new Map<number, number>();
+    for (const sent of api.sent.filter((x) => x.chatId === chat)) {
+      for (const k of answerNumbersIn([sent.text])) {
+        const first = firstAt.get(k);
+        if (first === undefined) firstAt.set(k, sent.atMs);
+        else if (!killsAtMs.some((kill) => first <= kill && kill - first <= 1000)) n++;
+      }
+    }
+  }
+  return n;
+}
+
+/** For a failing run: each lost question, its inbox row and whether the API ever handed it out. */
+async function lostDetails(api: FakeZaloApi, plan: Question[], stateDir: string, atDeath: unknown[]): Promise<unknown[]> {
+  const answered = new Set(plan.flatMap((q) => answerNumbersIn(api.textsTo(q.chat))));
+  const unread = new Set(atDeath.map(numberOf));
+  const db = new SqliteDriver(path.join(stateDir, SQLITE_FILE));
+  try {
+    const out: unknown[] = [];
+    for (const q of plan.filter((x) => !answered.has(x.n) && !unread.has(x.n))) {
+      const rows = await db.all(`SELECT status, attempts, sent_parts, owner FROM inbox WHERE channel = 'zalo' AND update_id = ?`, [`many-${q.n}`]);
+      out.push({ ...q, inbox: rows[0] ?? 'no row', resetUnread: api.unread.some((u) => numberOf(u) === q.n) });
+    }
+    return out;
+  } finally {
+    await db.close();
+  }
 }
 
 /** Arms one kill point and resolves once the child was killed there. */
@@ -177,7 +221,7 @@ function killAt(api: FakeZaloApi, child: ChildProcess, point: KillPoint): Promis
 }
 
 describe('drill: 400 Zalo messages, 8 kills at chosen points', () => {
-  it('loses none it received; duplicates at most the sends in flight at each kill', async () => {
+  it('loses none it received; duplicates only sends in flight at a kill', async () => {
     const api = await new FakeZaloApi({ token: TOKEN, emptyPollHoldMs: 20 }).start();
     const stateDir = await tempStateDir();
     const plan = planQuestions();
@@ -194,8 +238,8 @@ describe('drill: 400 Zalo messages, 8 kills at chosen points', () => {
     const pusher = setInterval(() => {
       for (let i = 0; i < 3 && next < rest.length; i++) push(rest[next++] as Question);
     }, 40);
-    // Distinct chats with a send accepted shortly before a kill: what a replay may repeat.
-    let inFlightAtKills = 0;
+    const killsAtMs: number[] = [];
+    const atDeath: unknown[] = [];
     // WAL without an fsync per commit keeps every commit through a kill -9 (only a power cut
     // could cost the last ones), and keeps the drill's 400 answers within CI time.
     const prepare = () => standbyChild(api, stateDir, plan.length, 15, { STATE_SQLITE_SYNC: 'normal' });
@@ -212,14 +256,14 @@ describe('drill: 400 Zalo messages, 8 kills at chosen points', () => {
       for (const point of KILL_POINTS) {
         await new Promise((r) => setTimeout(r, 200));
         await killAt(api, child, point);
-        const killedAtMs = Date.now();
-        // Generous (a second): a starved process may take that long to record a send it made.
-        inFlightAtKills += new Set(api.sent.filter((x) => x.atMs >= killedAtMs - 1000).map((x) => x.chatId)).size;
+        killsAtMs.push(Date.now());
+        const unconfirmed = api.unconfirmedAtDeath();
+        if (unconfirmed !== undefined) atDeath.push(unconfirmed);
         child = await start();
       }
       await api.waitFor(() => next >= rest.length, 30_000, 'every question pushed');
       const settled = (): boolean => {
-        const c = countDeliveries(api, plan);
+        const c = countDeliveries(api, plan, atDeath);
         return c.lost === 0;
       };
       await api.waitFor(settled, 30_000, 'every question answered').catch(() => undefined);
@@ -227,19 +271,21 @@ describe('drill: 400 Zalo messages, 8 kills at chosen points', () => {
       await new Promise((r) => setTimeout(r, 500));
       child.kill('SIGTERM');
       await exited(child);
-      const counts = countDeliveries(api, plan);
+      const counts = countDeliveries(api, plan, atDeath);
+      if (counts.lost > 0) console.log(`lost: ${JSON.stringify(await lostDetails(api, plan, stateDir, atDeath))}`);
       console.log(
         [
-          'scenario | messages | lost | duplicated | out of order | never read (in transit at a kill)',
-          `kill -9 x${KILL_POINTS.length} (${[...new Set(KILL_POINTS)].join(', ')}), slow getMe, groups, a 60-deep queue | ${plan.length} | ${counts.lost} | ${counts.duplicated} | ${counts.outOfOrder} | ${counts.unread}`,
-          `(sends in flight at the kills, the bound on duplicates: ${inFlightAtKills})`,
+          'scenario | messages | lost | duplicated | out of order | unconfirmed at a kill (on the wire, no offset)',
+          `kill -9 x${KILL_POINTS.length} (${[...new Set(KILL_POINTS)].join(', ')}), slow getMe, groups, a 60-deep queue | ${plan.length} | ${counts.lost} | ${counts.duplicated} | ${counts.outOfOrder} | ${counts.unconfirmed}`,
         ].join('\n'),
       );
       expect(counts.lost).toBe(0);
-      expect(counts.duplicated).toBeLessThanOrEqual(inFlightAtKills);
+      // Every duplicate is a send that went out in the second before a kill (a starved process
+      // may take that long to record it); at most one per chat and kill, since a chat sends one part at a time.
+      expect(unexplainedDuplicates(api, plan, killsAtMs)).toBe(0);
       expect(counts.outOfOrder).toBe(0);
-      // Only an update on the wire when its process died can go unread: at most one per kill.
-      expect(counts.unread).toBeLessThanOrEqual(KILL_POINTS.length);
+      // One poll at a time: at most one update per kill can be unconfirmed.
+      expect(counts.unconfirmed).toBeLessThanOrEqual(KILL_POINTS.length);
     } finally {
       clearInterval(pusher);
       await api.stop();

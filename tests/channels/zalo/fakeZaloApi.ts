@@ -74,6 +74,10 @@ export class FakeZaloApi {
    * nothing can fetch them again. Kill drills report them apart from updates the bot lost.
    */
   readonly unread: unknown[] = [];
+  /** Order of events: getUpdates requests arriving and updates handed out share one counter. */
+  private eventNo = 0;
+  private readonly handedOut: { update: unknown; eventNo: number }[] = [];
+  private lastPollArrival = 0;
   /** Per connection, the update last written on it, until the next request proves it was read. */
   private readonly lastHandedOut = new WeakMap<Socket, unknown>();
   /** Bodies that getUpdates answers verbatim, one per call, before any queued update. */
@@ -121,6 +125,19 @@ export class FakeZaloApi {
   push(update: unknown): void {
     this.queue.push(update);
     for (const wake of this.waitingPolls) wake();
+  }
+
+  /**
+   * Call when the bot's process has died: the update handed out last, if the bot asked for no
+   * more after it. The poller asks again only once an update is written down, so this one was on
+   * the wire or being written down when the process died. Zalo has no offset to fetch it again.
+   */
+  unconfirmedAtDeath(): unknown {
+    const last = this.handedOut.at(-1);
+    const unconfirmed = last && last.eventNo > this.lastPollArrival ? last.update : undefined;
+    // What the next process asks for confirms nothing about this one.
+    this.lastPollArrival = ++this.eventNo;
+    return unconfirmed;
   }
 
   /** Queues a getUpdates answer sent as is (a string verbatim, anything else as JSON): malformed-body drills. */
@@ -194,6 +211,7 @@ export class FakeZaloApi {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // A new request on a kept-alive connection: the client has read the previous answer.
     this.lastHandedOut.delete(req.socket);
+    if (req.url?.endsWith('/getUpdates')) this.lastPollArrival = ++this.eventNo;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Record<string, unknown> = {};
@@ -292,6 +310,7 @@ export class FakeZaloApi {
         this.record(method, body, 'ok');
         send(200, { ok: true, result: update });
         this.lastHandedOut.set(req.socket, update);
+        this.handedOut.push({ update, eventNo: ++this.eventNo });
         this.onHandedOut?.(update);
         return;
       }
