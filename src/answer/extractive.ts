@@ -193,7 +193,11 @@ export function scoreSentences(
         }
         if (numbers.length) factor *= figureContextFactor(query, figureSentence, sentenceYearFactor(query, text), docYear(m.documentId));
       }
-      if (query.intent === 'docnumber') factor *= docNumberIn(text) ? 1.6 : 0.6;
+      // "kế hoạch số mấy": a number of the asked type (…-KH/…) answers; another type's barely does.
+      if (query.intent === 'docnumber') {
+        const asked = askedDocTypeCode(query);
+        factor *= asked && docNumberIn(text, asked) ? 1.9 : docNumberIn(text) ? (asked ? 1.2 : 1.6) : 0.6;
+      }
       if (query.intent === 'who') factor *= personName(text, places) ? 1.4 : 0.8;
       if (query.entities.length) {
         const hits = query.entities.filter((e) => (e.kind === 'document' ? nearby.replace(/\s+/g, '') : nearby).includes(e.folded)).length;
