@@ -273,31 +273,50 @@ function writtenYearOf(sentence: string, at: number, end: number): number | unde
 
 let scopeRes: { level: PlaceLevel; re: RegExp }[] | undefined;
 
+/** A place marker before a name ("huyện Kim Khê") or a scope phrase ("toàn tỉnh") in a text. */
+interface ScopeMark {
+  level: PlaceLevel;
+  index: number;
+  end: number;
+}
+
 /**
- * The level of the last place or scope named before a figure in its sentence: "thành phố Hà Sơn
- * 04/14" is a district's figure, "toàn tỉnh có 58/131" the province's.
+ * Every marker and scope phrase of `text`, in the order the rules are tried. Markers are matched
+ * on the text as written (a capital starts the name), scope phrases folded; undefined when folding
+ * changes the text's length, so that folded offsets are not the text's.
  */
-export function scopeLevelBefore(sentence: string, at: number): PlaceLevel | undefined {
+function scopeMarks(text: string, sameOffsets = true): ScopeMark[] | undefined {
   scopeRes ??= [
     ...placeMarkers()
       .filter((m) => !m.english && m.words.length)
       .map((m) => ({ level: m.level, re: new RegExp(`(?:^|[^\\p{L}])${m.text.replace('.', '\\.')}\\s+\\p{Lu}`, 'giu') })),
     ...scopePhrases().map((p) => ({ level: p.level, re: new RegExp(`\\b${p.words.join(' ')}\\b`, 'g') })),
   ];
-  const before = sentence.slice(0, at);
-  const folded = fold(before);
-  let best: { level: PlaceLevel; index: number } | undefined;
+  const folded = fold(text);
+  if (sameOffsets && folded.length !== text.length) return undefined;
+  const marks: ScopeMark[] = [];
   for (const { level, re } of scopeRes) {
-    // Markers are matched on the text as written (a capital starts the name), scope phrases folded.
-    const hay = re.flags.includes('u') ? before : folded;
+    const hay = re.flags.includes('u') ? text : folded;
     re.lastIndex = 0;
     for (const m of hay.matchAll(re)) {
       // A marker before a capital only counts when case matters: "Xã" at a sentence start is fine, "xã, phường" is not a name.
       if (re.flags.includes('u') && !/\s\p{Lu}$/u.test(m[0])) continue;
-      const index = m.index ?? 0;
-      if (!best || index > best.index) best = { level, index };
+      marks.push({ level, index: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
     }
   }
+  return marks;
+}
+
+/**
+ * The level of the last place or scope named before a figure in its sentence: "thành phố Hà Sơn
+ * 04/14" is a district's figure, "toàn tỉnh có 58/131" the province's. `marks`: the sentence's,
+ * found once for all its figures.
+ */
+export function scopeLevelBefore(sentence: string, at: number, marks: ScopeMark[] | undefined = scopeMarks(sentence)): PlaceLevel | undefined {
+  // Text whose folded form is shorter (rare characters) is read up to the figure itself.
+  const own = marks?.filter((m) => m.end <= at) ?? scopeMarks(sentence.slice(0, at), false) ?? [];
+  let best: ScopeMark | undefined;
+  for (const m of own) if (!best || m.index > best.index) best = m;
   return best?.level;
 }
 
@@ -333,7 +352,9 @@ function countsSomething(text: string, at: number, end: number): boolean {
 /** The figures of a sentence as its own words describe them (durations included, flagged). */
 export function textFigures(text: string): TextFigure[] {
   const out: TextFigure[] = [];
-  for (const { match: m, duration } of numberMatches(text)) {
+  const numbers = numberMatches(text);
+  const marks = numbers.length ? scopeMarks(text) : undefined;
+  for (const { match: m, duration } of numbers) {
     const raw = m[0].trim();
     const at = m.index ?? 0;
     const matchEnd = at + m[0].length;
@@ -342,7 +363,7 @@ export function textFigures(text: string): TextFigure[] {
     const denominator = parts[1] !== undefined ? numberValue(parts[1]) : undefined;
     const writtenYear = writtenYearOf(text, at, matchEnd);
     const change = changeRoleOf(text, at);
-    const scopeLevel = scopeLevelBefore(text, at);
+    const scopeLevel = scopeLevelBefore(text, at, marks);
     out.push({
       raw,
       at,
@@ -580,6 +601,7 @@ export function markerLevelBefore(text: string, at: number): PlaceLevel | undefi
 /** Known places, looked up by the folded words of a sentence (names are capitalised in reports). */
 export class PlaceMatcher {
   private readonly order = new Map<string, number>();
+  private readonly firstWords = new Set<string>();
   private readonly maxWords: number;
 
   /** `places`: folded names; their order is the order mentions of one sentence are listed in. */
@@ -587,35 +609,40 @@ export class PlaceMatcher {
     let max = 1;
     for (const p of places) {
       if (!this.order.has(p)) this.order.set(p, this.order.size);
-      max = Math.max(max, p.split(' ').length);
+      const words = p.split(' ');
+      this.firstWords.add(words[0]!);
+      max = Math.max(max, words.length);
     }
     this.maxWords = max;
   }
 
   mentions(text: string): PlaceMention[] {
     if (!this.order.size) return [];
-    const words = [...text.matchAll(/[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*/gu)];
-    // Folded on demand: only words after a capital can be part of a name.
-    const folded: (string | undefined)[] = [];
-    const foldedAt = (k: number) => (folded[k] ??= fold(words[k]![0]).replace(/['’]/g, ''));
     const found: { rank: number; mention: PlaceMention }[] = [];
-    for (let i = 0; i < words.length; i++) {
-      const first = words[i]!;
-      if (!/^\p{Lu}/u.test(first[0])) continue;
+    // Names start with a capital at the start of a word; only those that start a known name are read on.
+    for (const cap of text.matchAll(WORD_START_CAPITAL)) {
+      const at = cap.index ?? 0;
+      if (!this.firstWords.has(foldWord(cap[0]))) continue;
+      const level = markerLevelBefore(text, at);
+      WORD.lastIndex = at;
       let key = '';
-      for (let len = 1; len <= this.maxWords && i + len <= words.length; len++) {
-        key = len === 1 ? foldedAt(i) : `${key} ${foldedAt(i + len - 1)}`;
+      for (let len = 1; len <= this.maxWords; len++) {
+        const word = WORD.exec(text);
+        if (!word) break;
+        key = len === 1 ? foldWord(word[0]) : `${key} ${foldWord(word[0])}`;
         const rank = this.order.get(key);
         if (rank === undefined) continue;
-        const last = words[i + len - 1]!;
-        const at = first.index ?? 0;
-        const level = markerLevelBefore(text, at);
-        found.push({ rank, mention: { display: text.slice(at, (last.index ?? 0) + last[0].length), folded: key, at, ...(level ? { level } : {}) } });
+        found.push({ rank, mention: { display: text.slice(at, (word.index ?? 0) + word[0].length), folded: key, at, ...(level ? { level } : {}) } });
       }
     }
     return found.sort((a, b) => a.rank - b.rank || a.mention.at - b.mention.at).map((x) => x.mention);
   }
 }
+
+/** A word of a name, and a capital that starts one (not one inside "H’Đrai"). */
+const WORD = /[\p{L}\p{M}\d][\p{L}\p{M}\d'’]*/gu;
+const WORD_START_CAPITAL = /(?<![\p{L}\p{M}\d]['’]*)\p{Lu}[\p{L}\p{M}\d'’]*/gu;
+const foldWord = (w: string) => fold(w).replace(/['’]/g, '');
 
 /**
  * The place a figure belongs to: the nearest place named before it in its own clause
