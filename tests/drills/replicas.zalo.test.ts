@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHARED_INBOX_TUNING } from '../../src/channels/shared/inbox.js';
 import { PostgresDriver } from '../../src/state/index.js';
 import { PG_URL, postgresAvailable, uniqueSchema } from '../state/pgTestDb.js';
 import { renderDrillTable, type DrillCounts } from './replicaHarness.js';
-import { runWebhookScenario, type ScenarioResult } from './replicaScenario.js';
+import { expectDeliveredOnce, runWebhookScenario, type ScenarioResult } from './replicaScenario.js';
 
 /**
  * Drills: three Zalo webhook replicas on one PostgreSQL behind the round-robin load balancer,
@@ -23,18 +22,9 @@ afterAll(async () => {
   for (const s of schemas) await PostgresDriver.dropSchema(PG_URL, s).catch(() => undefined);
 });
 
-/**
- * A replica killed with kill -9 right after the platform accepted a reply, before the reply was
- * recorded, leaves that reply to be sent again by the replica taking over: at most one per chat it
- * was sending to at that instant (SHARED_INBOX_TUNING.maxConcurrentChats). Nothing else may repeat.
- */
 function check(r: ScenarioResult, killed = false): void {
   rows.push(r);
-  if (r.lost || r.duplicated || r.orderViolations || r.pendingLeft) console.log(r.stderr);
-  expect({ lost: r.lost, orderViolations: r.orderViolations, pendingLeft: r.pendingLeft }).toEqual({ lost: 0, orderViolations: 0, pendingLeft: 0 });
-  expect(r.duplicated).toBeLessThanOrEqual(killed ? SHARED_INBOX_TUNING.maxConcurrentChats : 0);
-  expect(r.repeatsNotFromTheKill).toBe(0);
-  expect(r.cleanExits).toBe(true);
+  expectDeliveredOnce(r, { killed });
 }
 
 describe.skipIf(!pg)('drill: Zalo webhook, 3 replicas on PostgreSQL', () => {
