@@ -1,3 +1,4 @@
+import { withTyping } from '../shared/typing.js';
 import type { Logger } from 'pino';
 import type { Update } from 'telegraf/types';
 import type { ConversationCore } from '../../bot/core.js';
@@ -162,7 +163,8 @@ export class UpdateProcessor {
       const replies = await core.handleCallback(mapped.event);
       return this.send(update.update_id, mapped.chatId, mapped.isGroup, replies, log);
     } else if (mapped.type === 'message') {
-      const replies = await this.withTyping(mapped.chatId, (working) => core.handleMessage(mapped.message, { working }));
+      const typing = () => void this.deps.outbound.sendTyping(mapped.chatId);
+        const replies = await withTyping(typing, this.deps.typingIntervalMs ?? 4500, (working) => core.handleMessage(mapped.message, { working }));
       const outcome = await this.send(update.update_id, mapped.chatId, mapped.isGroup, replies, log);
       // Question text stays out of the logs (privacy); length and timing are enough to operate.
       log.info(
@@ -172,21 +174,6 @@ export class UpdateProcessor {
       return outcome;
     }
     return 'done';
-  }
-
-  private async withTyping<T>(chatId: number, run: (working: () => void) => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const working = () => {
-      if (timer) return;
-      void this.deps.outbound.sendTyping(chatId);
-      timer = setInterval(() => void this.deps.outbound.sendTyping(chatId), this.deps.typingIntervalMs ?? 4500);
-      timer.unref();
-    };
-    try {
-      return await run(working);
-    } finally {
-      if (timer) clearInterval(timer);
-    }
   }
 
   /**

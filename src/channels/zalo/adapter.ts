@@ -5,6 +5,7 @@
  * the duplicate window is one part in flight per chat, see README.md).
  */
 
+import { withTyping } from '../shared/typing.js';
 import { setMaxListeners } from 'node:events';
 import type { Language } from '../../answer/types.js';
 import type { IncomingMessage, MessageKind, Reply } from '../../bot/index.js';
@@ -302,7 +303,12 @@ export class ZaloAdapter {
       return;
     }
     const started = Date.now();
-    const replies = await this.withTyping(msg.chatId, (hooks) => core.handleMessage(msg, hooks));
+    const typing = (): void => {
+      this.options.client.sendChatAction({ chatId: msg.chatId, action: 'typing' }).catch((err: unknown) => {
+        this.options.logger.debug({ err: describeError(err) }, 'zalo: typing indicator failed');
+      });
+    };
+    const replies = await withTyping(typing, this.typingIntervalMs, (working) => core.handleMessage(msg, { working }));
     const parts = replies.flatMap((r) => renderReply(r, { sourcesHeading: core.t(r.language, 'citationsHeading') }));
     const alreadySent = await store.sentParts(messageId);
     for (let i = alreadySent; i < parts.length; i++) {
@@ -324,29 +330,6 @@ export class ZaloAdapter {
       { chatId: msg.chatId, messageId, kind: msg.kind, parts: parts.length, durationMs: Date.now() - started },
       'zalo: answered',
     );
-  }
-
-  /** Runs `work` with "typing…" shown (renewed, Zalo shows it for about 5 s) once the core says it is working. */
-  private async withTyping<T>(chatId: string, work: (hooks: { working: () => void }) => Promise<T>): Promise<T> {
-    const { client, logger } = this.options;
-    let typingTimer: NodeJS.Timeout | undefined;
-    const typing = (): void => {
-      client.sendChatAction({ chatId, action: 'typing' }).catch((err: unknown) => {
-        logger.debug({ err: describeError(err) }, 'zalo: typing indicator failed');
-      });
-    };
-    const hooks = {
-      working: (): void => {
-        if (typingTimer) return;
-        typing();
-        typingTimer = setInterval(typing, this.typingIntervalMs);
-      },
-    };
-    try {
-      return await work(hooks);
-    } finally {
-      clearInterval(typingTimer);
-    }
   }
 
   /**
