@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { BotApiError, BotApiResponseError, BotNetworkError, CallAbortedError, describeError } from './errors.js';
 import { RetryAborted, withRetry } from '../shared/resilience.js';
 import { classifyError, retryAfterMs } from './classify.js';
-import { sleep } from './sleep.js';
 
 /**
  * HTTP transport to the Bot API, on telegraf's `Telegram` client (apiRoot override, JSON
@@ -178,44 +177,55 @@ export class BotApiClient {
     return parsed.data as MethodResult<M>;
   }
 
-  /** Downloads a file returned by getFile, refusing to buffer more than maxBytes. */
+  /**
+   * Downloads a file returned by getFile, refusing to buffer more than maxBytes; retried like every
+   * other call (the shared resilience module: jittered backoff, the stop signal ends the wait).
+   */
   async downloadFile(filePath: string, maxBytes: number, options: CallOptions = {}): Promise<Buffer> {
     const method = 'file download';
     const url = `${this.apiRoot}/file/bot${this.token}/${filePath.split('/').map(encodeURIComponent).join('/')}`;
-    const maxAttempts = options.maxAttempts ?? this.retry.maxAttempts;
-    for (let attempt = 1; ; attempt++) {
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? this.retry.requestTimeoutMs);
-      if (options.signal) setMaxListeners(0, options.signal);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      try {
-        const res = await fetch(url, { signal });
-        if (!res.ok) {
-          const err = new BotApiError(method, res.status, res.statusText);
-          await res.body?.cancel();
-          if (!err.retryable || attempt >= maxAttempts) throw err;
-        } else {
-          const declared = Number(res.headers.get('content-length') ?? '0');
-          if (declared > maxBytes) {
-            await res.body?.cancel();
-            throw new BotApiError(method, 413, `file larger than ${maxBytes} bytes`);
-          }
-          const parts: Buffer[] = [];
-          let total = 0;
-          for await (const chunk of res.body ?? []) {
-            total += (chunk as Uint8Array).length;
-            if (total > maxBytes) throw new BotApiError(method, 413, `file larger than ${maxBytes} bytes`);
-            parts.push(Buffer.from(chunk as Uint8Array));
-          }
-          return Buffer.concat(parts);
-        }
-      } catch (err) {
-        if (options.signal?.aborted) throw new CallAbortedError(method);
-        if (err instanceof BotApiError && !err.retryable) throw err;
-        const classified = classifyError(err, method, timeout.aborted);
-        if (attempt >= maxAttempts) throw classified;
-        this.logger.warn({ ...describeError(classified), attempt }, 'file download failed, retrying');
+    try {
+      return await withRetry(() => this.downloadOnce(url, maxBytes, method, options), {
+        maxAttempts: options.maxAttempts ?? this.retry.maxAttempts,
+        baseDelayMs: this.retry.baseDelayMs,
+        maxDelayMs: this.retry.maxDelayMs,
+        isRetryable: (err) => !(err instanceof CallAbortedError) && (err instanceof BotApiError || err instanceof BotNetworkError) && err.retryable,
+        onRetry: ({ err, attempt, delayMs }) => this.logger.warn({ ...describeError(err), attempt, delayMs }, 'file download failed, retrying'),
+      }, options.signal);
+    } catch (err) {
+      if (err instanceof RetryAborted) throw new CallAbortedError(method);
+      throw err;
+    }
+  }
+
+  /** One download attempt with a timeout; the body is counted as it streams in. */
+  private async downloadOnce(url: string, maxBytes: number, method: string, options: CallOptions): Promise<Buffer> {
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.retry.requestTimeoutMs);
+    if (options.signal) setMaxListeners(0, options.signal);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    try {
+      const res = await fetch(url, { signal });
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new BotApiError(method, res.status, res.statusText);
       }
-      await sleep(this.backoffMs(attempt), options.signal);
+      const declared = Number(res.headers.get('content-length') ?? '0');
+      if (declared > maxBytes) {
+        await res.body?.cancel();
+        throw new BotApiError(method, 413, `file larger than ${maxBytes} bytes`);
+      }
+      const parts: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of res.body ?? []) {
+        total += (chunk as Uint8Array).length;
+        if (total > maxBytes) throw new BotApiError(method, 413, `file larger than ${maxBytes} bytes`);
+        parts.push(Buffer.from(chunk as Uint8Array));
+      }
+      return Buffer.concat(parts);
+    } catch (err) {
+      if (options.signal?.aborted) throw new CallAbortedError(method);
+      if (err instanceof BotApiError) throw err;
+      throw classifyError(err, method, timeout.aborted);
     }
   }
 }
