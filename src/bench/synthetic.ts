@@ -140,8 +140,8 @@ function seedPlacePattern(sourceText: string): RegExp {
   for (const m of sourceText.normalize('NFC').matchAll(named)) if (m[1]) names.add(m[1]);
   for (const name of [...PROVINCES, ...DISTRICTS]) if (sourceText.includes(name)) names.add(name);
   const sorted = [...names].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  // A pattern that never matches when the reports name no place.
-  return new RegExp(sorted.length ? `(?<!\\p{L})(?:${sorted.join('|')})(?!\\p{L})` : '(?!)', 'gu');
+  // Any case ("An giang" occurs too); a pattern that never matches when the reports name no place.
+  return new RegExp(sorted.length ? `(?<!\\p{L})(?:${sorted.join('|')})(?!\\p{L})` : '(?!)', 'giu');
 }
 
 /** The list's names the real reports never mention: the places synthetic reports are about. */
