@@ -1,15 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SQLITE_FILE, SqliteDriver } from '../../src/state/index.js';
 import { FakeBotApi } from '../channels/telegram/fakeBotApi.js';
+import { ChildBots } from '../channels/telegram/childProcess.js';
 import { startHarness, TOKEN, waitFor } from '../channels/telegram/helpers.js';
 import { countDelivery, printDeliveryTable, type AskedQuestion } from '../channels/telegram/deliveryCounts.js';
-import { exited, whenReady } from '../helpers.js';
+import { exited } from '../helpers.js';
 
 /**
  * Drill (issue 15, item 12): kill -9 at several points over 200 questions in 6 busy chats, a
@@ -19,33 +19,16 @@ import { exited, whenReady } from '../helpers.js';
  * nothing until the whole reply was out, so a kill between two parts repeated the first part.
  */
 
-const CHILD = fileURLToPath(new URL('../channels/telegram/childBot.ts', import.meta.url));
-const children: ChildProcess[] = [];
+const bots = new ChildBots();
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  bots.killAll();
 });
 
 const CHATS = Array.from({ length: 6 }, (_, i) => ({ id: 9100 + i, first_name: `K${i}` }));
 const QUESTIONS = 200;
 const KILLS = 5;
 
-function startChild(api: FakeBotApi, stateDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: {
-      ...process.env,
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: api.url,
-      STATE_DIR: stateDir,
-      RATE_LIMIT_PER_MINUTE: '100000',
-      TELEGRAM_WEBHOOK_URL: '',
-      FAKE_ASK_DELAY_MS: '15',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return whenReady(child);
-}
+const startChild = (api: FakeBotApi, stateDir: string): Promise<ChildProcess> => bots.start(api, stateDir, { askDelayMs: 15, ratePerMinute: 100000, logLevel: 'warn' });
 
 /** What the killed process had committed: sent parts per update id (a handled update: all of them). */
 async function recorded(stateDir: string, partsOf: Map<number, number>): Promise<Map<number, number>> {

@@ -1,15 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SQLITE_FILE, SqliteDriver } from '../../src/state/index.js';
 import { FakeBotApi } from '../channels/telegram/fakeBotApi.js';
+import { ChildBots } from '../channels/telegram/childProcess.js';
 import { TOKEN, USER, waitFor } from '../channels/telegram/helpers.js';
 import { countDelivery, printDeliveryTable, type DeliveryRow } from '../channels/telegram/deliveryCounts.js';
-import { exited, whenReady } from '../helpers.js';
+import { exited } from '../helpers.js';
 
 /**
  * Drill (issue 15, item 10): one 429 with retry_after=3600 used to freeze the bot, and SIGTERM
@@ -18,31 +18,14 @@ import { exited, whenReady } from '../helpers.js';
  * next start must answer it.
  */
 
-const CHILD = fileURLToPath(new URL('../channels/telegram/childBot.ts', import.meta.url));
-const children: ChildProcess[] = [];
+const bots = new ChildBots();
 const rows: DeliveryRow[] = [];
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  bots.killAll();
 });
 afterAll(() => printDeliveryTable('Telegram stop during a long retry_after (issue 15 item 10)', rows));
 
-function startChild(api: FakeBotApi, stateDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: {
-      ...process.env,
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: api.url,
-      STATE_DIR: stateDir,
-      RATE_LIMIT_PER_MINUTE: '1000',
-      TELEGRAM_WEBHOOK_URL: '',
-      FAKE_ASK_DELAY_MS: '0',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return whenReady(child);
-}
+const startChild = (api: FakeBotApi, stateDir: string): Promise<ChildProcess> => bots.start(api, stateDir, { askDelayMs: 0 });
 
 async function inboxStatuses(stateDir: string): Promise<string[]> {
   if (!existsSync(join(stateDir, SQLITE_FILE))) return [];

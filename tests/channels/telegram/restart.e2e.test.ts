@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
 import { SQLITE_FILE, SqliteDriver } from '../../../src/state/index.js';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeBotApi } from './fakeBotApi.js';
+import { ChildBots } from './childProcess.js';
 import { startHarness, TOKEN, USER, waitFor, type Harness } from './helpers.js';
-import { exited, whenReady } from '../../helpers.js';
+import { exited } from '../../helpers.js';
 
 /** Updates the child committed as handled, read from its SQLite state (WAL: readers never block it). */
 async function countHandled(stateDir: string): Promise<number> {
@@ -22,33 +22,16 @@ async function countHandled(stateDir: string): Promise<number> {
   }
 }
 
-const CHILD = fileURLToPath(new URL('./childBot.ts', import.meta.url));
-const children: ChildProcess[] = [];
+const bots = new ChildBots();
 let h: Harness | undefined;
 
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  bots.killAll();
   await h?.close();
   h = undefined;
 });
 
-function startChild(api: FakeBotApi, stateDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: {
-      ...process.env,
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: api.url,
-      STATE_DIR: stateDir,
-      RATE_LIMIT_PER_MINUTE: '1000',
-      TELEGRAM_WEBHOOK_URL: '',
-      FAKE_ASK_DELAY_MS: '300',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  return whenReady(child);
-}
+const startChild = (api: FakeBotApi, stateDir: string): Promise<ChildProcess> => bots.start(api, stateDir, { askDelayMs: 300 });
 
 
 describe('Telegram restart safety', () => {
