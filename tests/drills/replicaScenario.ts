@@ -7,8 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { expect } from 'vitest';
-import { SHARED_INBOX_TUNING } from '../../src/channels/shared/inbox.js';
 import { FakeBotApi } from '../channels/telegram/fakeBotApi.js';
 import { FakeZaloApi, textUpdate } from '../channels/zalo/fakeZaloApi.js';
 import { countTags, deliverAll, Replica, RoundRobinProxy, tally, unexplainedRepeats, waitUntil, type Delivery, type DrillCounts } from './replicaHarness.js';
@@ -216,17 +214,4 @@ export async function runWebhookScenario(o: ScenarioOptions): Promise<ScenarioRe
     await sink.close();
     await rm(stateDir, { recursive: true, force: true });
   }
-}
-
-/**
- * A replica killed with kill -9 right after the platform accepted a reply, before the reply was
- * recorded, leaves that reply to be sent again by the replica taking over: at most one per chat it
- * was sending to at that instant (SHARED_INBOX_TUNING.maxConcurrentChats). Nothing else may repeat.
- */
-export function expectDeliveredOnce(r: ScenarioResult, options: { killed?: boolean } = {}): void {
-  if (r.lost || r.duplicated || r.orderViolations || r.pendingLeft) console.log(r.stderr);
-  expect({ lost: r.lost, orderViolations: r.orderViolations, pendingLeft: r.pendingLeft }).toEqual({ lost: 0, orderViolations: 0, pendingLeft: 0 });
-  expect(r.duplicated).toBeLessThanOrEqual(options.killed ? SHARED_INBOX_TUNING.maxConcurrentChats : 0);
-  expect(r.repeatsNotFromTheKill).toBe(0);
-  expect(r.cleanExits).toBe(true);
 }
