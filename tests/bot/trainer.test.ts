@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationCore, FakeKnowledgeBase, type AccessPolicy, type IncomingMessage, type Reply } from '../../src/bot/index.js';
+import { ConversationCore, FakeKnowledgeBase, type AccessPolicy, type IncomingMessage } from '../../src/bot/index.js';
 import { openStateStore, type StateStore } from '../../src/state/index.js';
 import { TrainerExtension } from '../../src/trainer/extension.js';
 import { useCorpus } from '../trainer/helpers.js';
+import { groupMessage, replyText } from './incoming.js';
 
 /** The trainer wired into the conversation core as an extension (what every channel does). */
 
@@ -21,22 +22,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const text = (replies: Reply[]) => replies.flatMap((r) => r.blocks.map((b) => b.text)).join('\n');
-
-let nextId = 1;
-function group(partial: Partial<IncomingMessage>): IncomingMessage {
-  return {
-    channel: 'telegram',
-    chatId: 'g1',
-    chatType: 'group',
-    userId: 'u1',
-    userName: 'Lan',
-    messageId: String(nextId++),
-    kind: 'text',
-    addressedToBot: false,
-    ...partial,
-  };
-}
+const text = replyText;
+const group = groupMessage;
 
 /** One store for the core and the trainer, as npm start opens it (SQLite under STATE_DIR). */
 async function setup(options: { access?: AccessPolicy } = {}) {

@@ -2,13 +2,14 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConversationCore, FakeKnowledgeBase, type IncomingMessage, type Reply } from '../../src/bot/index.js';
+import { ConversationCore, FakeKnowledgeBase } from '../../src/bot/index.js';
 import { createLogger } from '../../src/logger.js';
 import { importLegacyJson, openStateStore, PostgresDriver, type StateStore } from '../../src/state/index.js';
 import { TrainerExtension } from '../../src/trainer/extension.js';
 import { generateQuiz } from '../../src/trainer/quiz.js';
 import { PG_URL, postgresAvailable, uniqueSchema } from '../state/pgTestDb.js';
 import { useCorpus } from './helpers.js';
+import { groupMessage, replyText } from '../bot/incoming.js';
 
 /**
  * The trainer on the state store: quiz rounds shared by replicas on PostgreSQL, and the legacy
@@ -19,22 +20,8 @@ const corpus = useCorpus();
 const pgUp = await postgresAvailable();
 if (!pgUp) console.warn('PostgreSQL is not reachable on 127.0.0.1:5432: the two-replica quiz test is skipped');
 
-const text = (replies: Reply[]) => replies.flatMap((r) => r.blocks.map((b) => b.text)).join('\n');
-
-let nextId = 1;
-function group(partial: Partial<IncomingMessage>): IncomingMessage {
-  return {
-    channel: 'telegram',
-    chatId: 'g1',
-    chatType: 'group',
-    userId: 'u1',
-    userName: 'Lan',
-    messageId: String(nextId++),
-    kind: 'text',
-    addressedToBot: false,
-    ...partial,
-  };
-}
+const text = replyText;
+const group = groupMessage;
 
 let dir: string;
 const stores: StateStore[] = [];
