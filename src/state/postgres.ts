@@ -79,6 +79,11 @@ export class PostgresDriver implements SqlDriver {
     // A database restart breaks idle connections; the pool drops them and the next query reconnects.
     this.pool.on('error', (err) => this.onError(err));
     this.lockPool.on('error', (err) => this.onError(err));
+    // Every connection either pool opens keeps an error listener for its whole life: between a
+    // check-out's own guard and the pool's idle listener (a client released as broken and being
+    // ended, say) a restart's "terminating connection" must never be an unhandled 'error' that
+    // kills the replica (seen once in the PostgreSQL-restart drill).
+    for (const p of [this.pool, this.lockPool]) p.on('connect', (client) => client.on('error', (err) => this.onError(err)));
     this.eventChannel = `tlbc_events_${schema ?? 'public'}`;
   }
 
@@ -89,6 +94,8 @@ export class PostgresDriver implements SqlDriver {
     }
     if (schema) {
       const client = new pg.Client({ connectionString: options.connectionString, connectionTimeoutMillis: 5000 });
+      // A failure surfaces through the awaited calls; the event alone must not crash the process.
+      client.on('error', () => undefined);
       await client.connect();
       try {
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
