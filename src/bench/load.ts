@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { TELEGRAM_PUBLISHED_LIMITS as TELEGRAM_LIMITS } from '../channels/telegram/sendScheduler.js';
 import { FakeBotApi } from '../../tests/channels/telegram/fakeBotApi.js';
 import { FakeZaloApi, textUpdate } from '../../tests/channels/zalo/fakeZaloApi.js';
-import { percentile } from './stats.js';
+import { maxInWindow, percentile } from './stats.js';
 import { TAG_OUT } from './tagged.js';
 
 const BOT = fileURLToPath(new URL('./loadBot.ts', import.meta.url));
@@ -139,17 +139,6 @@ function tally(
   };
 }
 
-/** Largest number of timestamps inside any window of `windowMs`. */
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 function minGap(times: readonly number[]): number {
   const sorted = [...times].sort((a, b) => a - b);

@@ -76,3 +76,15 @@ export async function timeRounds<T>(
     if (out.length >= options.minSamples || !items.length) return out;
   }
 }
+
+/** Largest number of timestamps inside any window of `windowMs`. */
+export function maxInWindow(times: readonly number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}

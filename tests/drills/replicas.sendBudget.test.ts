@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { maxInWindow } from '../../src/bench/stats.js';
 import { StoreSendBudget } from '../../src/channels/shared/sendBudget.js';
 import { SendScheduler } from '../../src/channels/telegram/sendScheduler.js';
 import { createLogger } from '../../src/logger.js';
@@ -17,16 +18,6 @@ afterAll(async () => {
   if (pg) await PostgresDriver.dropSchema(PG_URL, schema).catch(() => undefined);
 });
 
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++;
-    best = Math.max(best, hi - lo + 1);
-  }
-  return best;
-}
 
 describe.skipIf(!pg)('shared send budget across replicas', () => {
   it('three replicas sending 90 messages at once stay within 30 per second bot-wide', async () => {
